@@ -1,0 +1,197 @@
+"""The machinery that keeps the guide correct, as plain functions.
+
+The test modules apply these functions to the real guide; `test_machinery.py` applies them to
+deliberately broken inputs and checks that each of them fails, so that the guard is guarded.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+EXAMPLES = ROOT / "examples"
+SNIPPETS = ROOT / "snippets"
+PYTHON_LANGUAGES = frozenset({"python", "py", "python3", "py3", "pycon", "pyi"})
+# Where a page may include Python from: code that the test suite runs.
+INCLUDABLE_ROOTS = ("examples/", "snippets/")
+# What a stage folder may hold that is not part of it: environments and caches.
+STAGE_COPY_IGNORE = shutil.ignore_patterns(
+    ".venv", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", "*.db", ".env"
+)
+
+_FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`\n]*)$")
+_INCLUDE_LINE = re.compile(r"""^\s*-{1,}8<-{1,}\s+["'](?P<target>[^"']+)["']\s*$""")
+_LANGUAGE = re.compile(r"^\{?\s*\.?(?P<lang>[A-Za-z0-9_+-]+)")
+
+
+@dataclass(frozen=True)
+class Block:
+    """A fenced code block of a Markdown page."""
+
+    path: Path
+    line: int  # 1-based line of the opening fence
+    fence: str  # the fence characters, e.g. "```" or "~~~~"
+    info: str  # what follows the fence: language and options
+    body: str
+
+    @property
+    def language(self) -> str:
+        """The block's language, lower-cased ("" when it has none)."""
+        match = _LANGUAGE.match(self.info.strip())
+        return match.group("lang").lower() if match else ""
+
+    @property
+    def is_python(self) -> bool:
+        """Whether the page renders this block as Python."""
+        return self.language in PYTHON_LANGUAGES
+
+    @property
+    def include_targets(self) -> list[str] | None:
+        """The files a block includes, or None when it holds anything but include lines."""
+        lines = [line for line in self.body.splitlines() if line.strip()]
+        matches = [_INCLUDE_LINE.match(line) for line in lines]
+        if not lines or not all(matches):
+            return None
+        return [match.group("target") for match in matches if match]
+
+    @property
+    def options(self) -> dict[str, str]:
+        """The `key="value"` options of the fence, read as pytest-examples reads them."""
+        return dict(re.findall(r"""([^{\s]+?)=["'](.+?)["']""", self.info))
+
+    def __str__(self) -> str:
+        shown = self.path.relative_to(ROOT) if self.path.is_relative_to(ROOT) else self.path
+        return f"{shown}:{self.line}"
+
+
+def markdown_files() -> list[Path]:
+    """Every Markdown file whose code the guide shows: the pages and the README."""
+    return [*sorted(DOCS.rglob("*.md")), ROOT / "README.md"]
+
+
+def fenced_blocks(path: Path) -> Iterator[Block]:
+    """Yield every fenced code block of a Markdown file, at any indentation."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    index = 0
+    while index < len(lines):
+        opening = _FENCE_OPEN.match(lines[index])
+        if not opening:
+            index += 1
+            continue
+        indent, fence = opening.group("indent"), opening.group("fence")
+        closing = re.compile(rf"^{re.escape(indent)}{fence[0]}{{{len(fence)},}}\s*$")
+        end = index + 1
+        while end < len(lines) and not closing.match(lines[end]):
+            end += 1
+        body = "\n".join(line.removeprefix(indent) for line in lines[index + 1 : end])
+        yield Block(path, index + 1, fence, opening.group("info").strip(), body)
+        index = end + 1
+
+
+def guard_problems(paths: list[Path]) -> list[str]:
+    """Find Python blocks that nothing runs, and includes of code that nothing tests.
+
+    A Python block passes when it is either:
+
+    - an include (only `--8<-- "file"` lines) of files under `examples/` or `snippets/`; or
+    - a block that pytest-examples runs: a backtick fence whose info starts with `py`, with a
+      `reason` when it is skipped, and with no include line mixed into its code.
+    """
+    problems: list[str] = []
+    for path in paths:
+        for block in fenced_blocks(path):
+            if not block.is_python:
+                continue
+            targets = block.include_targets
+            if targets is not None:
+                problems.extend(
+                    f"{block}: includes {target!r}, which is not under examples/ or snippets/"
+                    for target in targets
+                    if not target.startswith(INCLUDABLE_ROOTS)
+                )
+            elif "8<-" in block.body:
+                problems.append(f"{block}: mixes an include with code; split them")
+            elif not (block.fence.startswith("```") and block.info.lower().startswith("py")):
+                problems.append(
+                    f"{block}: a Python block that no test runs (use a ``` fence with python)"
+                )
+            elif block.options.get("test") == "skip" and not block.options.get("reason"):
+                problems.append(f"{block}: skipped without a reason")
+    return problems
+
+
+def stage_dirs() -> list[Path]:
+    """The stage folders in order."""
+    return sorted(p for p in EXAMPLES.iterdir() if p.is_dir() and p.name[:2].isdigit())
+
+
+def uv_binary() -> str:
+    """The uv that runs this suite (uv sets `UV` for the processes it starts)."""
+    found = os.environ.get("UV") or shutil.which("uv")
+    if not found:
+        raise RuntimeError("uv is needed to run a stage's suite; see README.md")
+    return found
+
+
+def copy_stage(stage: Path, destination: Path) -> Path:
+    """Copy a stage out of the repository, as a reader would."""
+    target = destination / stage.name
+    shutil.copytree(stage, target, ignore=STAGE_COPY_IGNORE)
+    return target
+
+
+def stage_environment() -> dict[str, str]:
+    """The environment of a stage's own suite: ours, minus this suite's virtualenv."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST_")}
+    env.pop("VIRTUAL_ENV", None)
+    env.pop("PYTHONPATH", None)
+    env["UV_NO_PROGRESS"] = "1"
+    return env
+
+
+def run_in_stage(stage_copy: Path, *command: str) -> subprocess.CompletedProcess[str]:
+    """Run a command in a copied stage's own environment, made from its own lock file."""
+    return subprocess.run(
+        [uv_binary(), "run", "--locked", "--quiet", *command],
+        cwd=stage_copy,
+        env=stage_environment(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def run_stage_suite(stage_copy: Path) -> subprocess.CompletedProcess[str]:
+    """Run a copied stage's own tests, naming each test in the output."""
+    return run_in_stage(stage_copy, "pytest", "-v", "-p", "no:cacheprovider")
+
+
+# What every stage must pass besides its tests: the lint, format and type checks that its own
+# pyproject.toml configures, run with the versions its own lock file pins.
+STAGE_CHECKS: dict[str, tuple[str, ...]] = {
+    "ruff-check": ("ruff", "check", "--no-cache", "."),
+    "ruff-format": ("ruff", "format", "--no-cache", "--check", "."),
+    "mypy": ("mypy", "fast_api_template", "tests"),
+}
+
+
+def run_tool(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """Run a tool of this suite's environment (ruff, mypy, mkdocs) and capture its output."""
+    executable = Path(sys.executable).parent / args[0]
+    return subprocess.run(
+        [str(executable), *args[1:]],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )

@@ -1,0 +1,34 @@
+"""The diffs that stage pages show are the diffs between the stages as they are now."""
+
+from __future__ import annotations
+
+import sys
+
+from kit import ROOT
+
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import stage_diffs
+
+
+def test_written_diffs_match_the_stages() -> None:
+    expected = stage_diffs.expected_outputs()
+    written = {path.name: path.read_text(encoding="utf-8") for path in stage_diffs.OUTPUT.iterdir()}
+
+    stale = sorted(
+        name for name in expected.keys() | written.keys() if expected.get(name) != written.get(name)
+    )
+    assert stale == [], f"stale stage diffs {stale}: run `uv run python scripts/stage_diffs.py`"
+
+
+def test_a_stage_diff_shows_what_changed() -> None:
+    previous = {"app.py": "a = 1\n", "gone.py": "x = 1\n"}
+    current = {"app.py": "a = 2\n", "new.py": "b = 1\n"}
+
+    diff, table = stage_diffs.render(previous, current)
+
+    assert "-a = 1\n+a = 2\n" in diff
+    assert "+++ b/new.py" in diff
+    assert "--- a/gone.py" in diff
+    assert "| `app.py` | changed | +1 -1 |" in table
+    assert "| `gone.py` | removed | +0 -1 |" in table
