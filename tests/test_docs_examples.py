@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,8 +27,12 @@ EXAMPLES_TO_RUN = runnable_examples()
 
 
 @contextmanager
-def stage_on_path(stage: str | None) -> Iterator[None]:
-    """Make a stage's `fast_api_template` importable for one block, and forget it afterwards."""
+def stage_on_path(stage: str | None, workdir: Path) -> Iterator[None]:
+    """Make a stage's `fast_api_template` importable for one block, and forget it afterwards.
+
+    The block runs in an empty working directory, so no local `.env` file reaches it, and the
+    environment variables it sets are undone, so no block leaks settings into the next.
+    """
     if stage is None:
         yield
         return
@@ -39,11 +44,16 @@ def stage_on_path(stage: str | None) -> Iterator[None]:
         for name in [n for n in sys.modules if n.split(".")[0] == "fast_api_template"]:
             del sys.modules[name]
 
+    saved_environ, saved_cwd = dict(os.environ), Path.cwd()
     forget_package()
     sys.path.insert(0, str(stage_dir))
+    os.chdir(workdir)
     try:
         yield
     finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_environ)
         sys.path.remove(str(stage_dir))
         forget_package()
 
@@ -58,7 +68,7 @@ def test_the_guide_has_runnable_examples() -> None:
 
 
 @pytest.mark.parametrize("example", EXAMPLES_TO_RUN, ids=example_id)
-def test_docs_example(example: CodeExample, eval_example: EvalExample) -> None:
+def test_docs_example(example: CodeExample, eval_example: EvalExample, tmp_path: Path) -> None:
     settings = example.prefix_settings()
     if settings.get("test") == "skip":
         pytest.skip(settings.get("reason", "no reason given"))
@@ -69,7 +79,7 @@ def test_docs_example(example: CodeExample, eval_example: EvalExample) -> None:
         ruff_ignore=["D", "T20"],
     )
     eval_example.lint_ruff(example)
-    with stage_on_path(settings.get("stage")):
+    with stage_on_path(settings.get("stage"), tmp_path):
         if eval_example.update_examples:
             eval_example.run_print_update(example)
         else:
