@@ -34,7 +34,9 @@ def stage_copy(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], Pat
 
 def summarise(stage_name: str, output: str) -> str:
     """Keep a suite's closing line and its per-test result lines, for the terminal summary."""
-    results = [line.split(" [")[0] for line in output.splitlines() if _RESULT_LINE.match(line)]
+    results = [
+        line.split(" [")[0].rstrip() for line in output.splitlines() if _RESULT_LINE.match(line)
+    ]
     tail = output.strip().splitlines()[-1] if output.strip() else "(no output)"
     return "\n".join([f"examples/{stage_name}: {tail}", *(f"    {r}" for r in results)])
 
