@@ -5,9 +5,9 @@ from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request
 from sqlalchemy import event
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -38,20 +38,28 @@ def create_engine(settings: DatabaseSettings) -> AsyncEngine:
 
 
 def _create_sqlite_engine(url: URL, *, echo: bool) -> AsyncEngine:
-    options: dict[str, Any] = {}
-    if url.database in (None, "", ":memory:"):
-        # Each connection to :memory: opens a new empty database: share one connection.
-        options["poolclass"] = StaticPool
-    engine = create_async_engine(url, echo=echo, **options)
-    event.listen(engine.sync_engine, "connect", _enable_foreign_keys)
+    # A :memory: URL gets SQLAlchemy's StaticPool: one connection, one database per engine.
+    engine = create_async_engine(url, echo=echo)
+    event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
+    event.listen(engine.sync_engine, "begin", _begin_sqlite_transaction)
     return engine
 
 
-def _enable_foreign_keys(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+def _configure_sqlite_connection(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # The sqlite3 driver starts a transaction only at the first write, so the reads before it
+    # and any SAVEPOINT would run outside the transaction. Let SQLAlchemy emit BEGIN instead.
+    dbapi_connection.isolation_level = None
     # SQLite ignores foreign keys, and so ON DELETE CASCADE, unless each connection asks.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _begin_sqlite_transaction(connection: Connection) -> None:
+    # SQLite has one writer at a time. Taking the write lock at BEGIN makes a transaction wait
+    # its turn (up to the driver's 5 s timeout) instead of failing halfway, when two
+    # transactions that both read first both try to write.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 # --8<-- [end:engine]
