@@ -1,0 +1,96 @@
+"""What endpoints need, provided per request: declare a parameter with one of these types.
+
+FastAPI builds each dependency once per request, so an endpoint that asks for a service and
+for the current user gets the service of that user, on the same session.
+"""
+
+from typing import Annotated, cast
+
+from fastapi import Depends, Path, Query, Request
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from fast_api_template.config import Settings
+from fast_api_template.db import get_session
+from fast_api_template.models import User
+from fast_api_template.schemas.pagination import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    MAX_OFFSET,
+    PageParams,
+)
+from fast_api_template.services.projects import ProjectService
+from fast_api_template.services.tasks import TaskService
+from fast_api_template.services.users import UserService
+
+# Ids are PostgreSQL `integer` columns: a larger id cannot exist, and would fail as a query
+# parameter, so it is refused with a 422 before it gets that far.
+MAX_ID = 2**31 - 1
+
+
+# --8<-- [start:session]
+# scope="function": the session commits before the response is sent, so a failed commit is an
+# error response and never a success for data that was not saved.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+# --8<-- [end:session]
+
+
+def get_app_settings(request: Request) -> Settings:
+    """Return the settings that the running app was created with."""
+    return cast("Settings", request.app.state.settings)
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+# --8<-- [start:current_user]
+DEMO_USER_EMAIL = "demo@example.com"
+
+
+async def get_current_user(session: SessionDep) -> User:
+    """Return the user on whose behalf the request acts.
+
+    A stand-in until stage 06 adds authentication: every request acts as one demo user,
+    created on first use. Stage 06 replaces this function with one that reads the user from
+    the access token; the endpoints and services that ask for `CurrentUser` stay as they are.
+    """
+    return await UserService(session).get_or_create(DEMO_USER_EMAIL)
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+# --8<-- [end:current_user]
+
+
+# --8<-- [start:pagination]
+def get_page_params(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Most items to return.")] = (
+        DEFAULT_LIMIT
+    ),
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip.")] = 0,
+) -> PageParams:
+    """Read the offset pagination parameters of a list request."""
+    return PageParams(limit=limit, offset=offset)
+
+
+PageDep = Annotated[PageParams, Depends(get_page_params)]
+# --8<-- [end:pagination]
+
+
+# --8<-- [start:services]
+def get_project_service(session: SessionDep, user: CurrentUser) -> ProjectService:
+    """Provide the project rules, acting as the current user."""
+    return ProjectService(session, owner=user)
+
+
+ProjectServiceDep = Annotated[ProjectService, Depends(get_project_service)]
+
+
+def get_task_service(session: SessionDep, projects: ProjectServiceDep) -> TaskService:
+    """Provide the task rules, on the projects that the current user may see."""
+    return TaskService(session, projects=projects)
+
+
+TaskServiceDep = Annotated[TaskService, Depends(get_task_service)]
+# --8<-- [end:services]
+
+ProjectId = Annotated[int, Path(gt=0, le=MAX_ID, description="The project's id.")]
+TaskId = Annotated[int, Path(gt=0, le=MAX_ID, description="The task's id.")]
