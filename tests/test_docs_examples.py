@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from pytest_examples import CodeExample, EvalExample, find_examples
+from sqlalchemy.orm import clear_mappers
+from sqlmodel import SQLModel
 
 from kit import EXAMPLES, ROOT, markdown_files
 
@@ -43,6 +45,10 @@ def stage_on_path(stage: str | None, workdir: Path) -> Iterator[None]:
     def forget_package() -> None:
         for name in [n for n in sys.modules if n.split(".")[0] == "fast_api_template"]:
             del sys.modules[name]
+        # Table models register themselves on SQLModel's shared metadata and mapper registry;
+        # the next stage defines tables of the same names.
+        SQLModel.metadata.clear()
+        clear_mappers()
 
     saved_environ, saved_cwd = dict(os.environ), Path.cwd()
     forget_package()
