@@ -7,13 +7,25 @@ as for a reader who copied it. The checks of one stage share one copy and run on
 from __future__ import annotations
 
 import re
+import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 
 from conftest import STAGE_REPORT_KEY
-from kit import STAGE_CHECKS, copy_stage, run_in_stage, run_stage_suite, stage_dirs
+from kit import (
+    STAGE_CHECKS,
+    copy_stage,
+    free_port,
+    run_in_stage,
+    run_stage_suite,
+    stage_dirs,
+    stage_environment,
+    uv_binary,
+)
 
 _RESULT_LINE = re.compile(r"^(?P<test>\S+::\S+) (?P<outcome>PASSED|FAILED|SKIPPED|ERROR|XFAIL)")
 STAGES = [pytest.param(s, id=s.name, marks=pytest.mark.xdist_group(s.name)) for s in stage_dirs()]
@@ -63,3 +75,34 @@ def test_stage_check(stage: Path, check: str, stage_copy: Callable[[Path], Path]
     assert result.returncode == 0, (
         f"{check} failed in {stage.name}:\n{result.stdout}{result.stderr}"
     )
+
+
+def wait_for_health(url: str, server: subprocess.Popen[str], deadline: float) -> httpx.Response:
+    """Poll `url` until the server answers, exits, or the deadline passes."""
+    while True:
+        try:
+            return httpx.get(url, timeout=2)
+        except httpx.TransportError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_stage_serves_with_fastapi_run(stage: Path, stage_copy: Callable[[Path], Path]) -> None:
+    """`fastapi run` (what `fastapi dev` runs, without the reloader) serves the stage."""
+    copy, port = stage_copy(stage), free_port()
+    command = [uv_binary(), "run", "--locked", "--quiet", "fastapi", "run", "--port", str(port)]
+    env = stage_environment() | {"FAST_API_TEMPLATE_ENV": "dev"}
+    with subprocess.Popen(
+        command, cwd=copy, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as server:
+        try:
+            response = wait_for_health(
+                f"http://127.0.0.1:{port}/health", server, time.monotonic() + 60
+            )
+        finally:
+            server.terminate()
+            output, _ = server.communicate(timeout=30)
+    assert response.status_code == 200, output
+    assert response.json()["status"] == "ok", output
