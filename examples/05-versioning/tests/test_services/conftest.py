@@ -1,0 +1,33 @@
+"""Services are tested without HTTP: a session, a user, and the service under test."""
+
+import pytest
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from fast_api_template.models import User
+from fast_api_template.services.projects import ProjectService
+from fast_api_template.services.tasks import TaskService
+from fast_api_template.services.users import UserService
+
+
+@pytest.fixture
+async def owner(session: AsyncSession) -> User:
+    """The acting user."""
+    return await UserService(session).get_or_create("ada@example.com")
+
+
+@pytest.fixture
+async def stranger(session: AsyncSession) -> User:
+    """Another user, whose projects the acting user must not see."""
+    return await UserService(session).get_or_create("eve@example.com")
+
+
+@pytest.fixture
+def projects(session: AsyncSession, owner: User) -> ProjectService:
+    """The project rules, acting as `owner`."""
+    return ProjectService(session, owner=owner)
+
+
+@pytest.fixture
+def tasks(session: AsyncSession, projects: ProjectService) -> TaskService:
+    """The task rules, on the projects of `owner`."""
+    return TaskService(session, projects=projects)
