@@ -1,15 +1,18 @@
 """Logins and refresh tokens, without HTTP: rotation, reuse detection, expiry, upgrades."""
 
+import asyncio
 import secrets
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from fast_api_template.config import RedisSettings, Settings
 from fast_api_template.core.rate_limit import LoginThrottle, create_storage
 from fast_api_template.core.security import Passwords, decode_access_token
+from fast_api_template.db import create_session_factory
 from fast_api_template.models import RefreshToken, User
 from fast_api_template.services.auth import AuthService
 from fast_api_template.services.exceptions import (
@@ -179,3 +182,29 @@ async def test_an_expired_refresh_token_is_refused(auth: AuthService, clock: Clo
 async def test_an_unknown_refresh_token_is_refused(auth: AuthService) -> None:
     with pytest.raises(InvalidTokenError):
         await auth.refresh("made-up")
+
+
+@pytest.mark.usefixtures("ada")
+async def test_two_refreshes_racing_with_one_token_make_one_winner(
+    engine: AsyncEngine, settings: Settings, passwords: Passwords, auth: AuthService
+) -> None:
+    pair = await auth.login("ada@example.com", PASSWORD, address="10.0.0.1")
+    await auth.session.commit()
+    factory = create_session_factory(engine)
+    throttle = LoginThrottle(create_storage(RedisSettings()), settings.security)
+
+    async def attempt() -> str:
+        # Each on its own connection and transaction, as two requests would be.
+        async with factory() as session, session.begin():
+            service = AuthService(
+                session, settings=settings.security, passwords=passwords, throttle=throttle
+            )
+            try:
+                await service.refresh(pair.refresh_token)
+            except RefreshTokenReusedError:
+                return "reuse detected"
+            return "refreshed"
+
+    outcomes = await asyncio.gather(attempt(), attempt())
+
+    assert sorted(outcomes) == ["refreshed", "reuse detected"]
