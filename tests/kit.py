@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -171,9 +172,18 @@ def run_in_stage(stage_copy: Path, *command: str) -> subprocess.CompletedProcess
     )
 
 
+# Where a stage's tests put their temporary files (SQLite databases, mostly). A memory-backed
+# folder spares each test's database its disk syncs: about a quarter of a suite's time here.
+MEMORY_TMP = Path("/dev/shm")  # noqa: S108 - only a parent for private temporary folders
+
+
 def run_stage_suite(stage_copy: Path) -> subprocess.CompletedProcess[str]:
     """Run a copied stage's own tests, naming each test in the output."""
-    return run_in_stage(stage_copy, "pytest", "-v", "-p", "no:cacheprovider")
+    options = ["-v", "-p", "no:cacheprovider"]
+    if not MEMORY_TMP.is_dir():
+        return run_in_stage(stage_copy, "pytest", *options)
+    with tempfile.TemporaryDirectory(dir=MEMORY_TMP, prefix="stage-") as basetemp:
+        return run_in_stage(stage_copy, "pytest", *options, f"--basetemp={basetemp}")
 
 
 # What every stage must pass besides its tests: the lint, format and type checks that its own
@@ -181,8 +191,17 @@ def run_stage_suite(stage_copy: Path) -> subprocess.CompletedProcess[str]:
 STAGE_CHECKS: dict[str, tuple[str, ...]] = {
     "ruff-check": ("ruff", "check", "--no-cache", "."),
     "ruff-format": ("ruff", "format", "--no-cache", "--check", "."),
-    "mypy": ("mypy", "fast_api_template", "tests"),
 }
+
+
+def run_stage_mypy(stage: Path, cache_dir: Path) -> subprocess.CompletedProcess[str]:
+    """Type-check a stage with its own mypy settings, in this suite's environment.
+
+    This suite's environment holds every library that the stages use, at the versions of their
+    lock files. Checking every stage from it lets the stages share one cache of the libraries'
+    types: each stage then costs a second or two instead of a cold start.
+    """
+    return run_tool("mypy", "--cache-dir", str(cache_dir), "fast_api_template", "tests", cwd=stage)
 
 
 def run_tool(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:

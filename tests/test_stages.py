@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import subprocess
 import time
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,10 +18,12 @@ import pytest
 
 from conftest import STAGE_REPORT_KEY
 from kit import (
+    ROOT,
     STAGE_CHECKS,
     copy_stage,
     free_port,
     run_in_stage,
+    run_stage_mypy,
     run_stage_suite,
     stage_dirs,
     stage_environment,
@@ -106,3 +109,31 @@ def test_stage_serves_with_fastapi_run(stage: Path, stage_copy: Callable[[Path],
             output, _ = server.communicate(timeout=30)
     assert response.status_code == 200, output
     assert response.json()["status"] == "ok", output
+
+
+@pytest.mark.xdist_group("mypy")
+@pytest.mark.parametrize("stage", stage_dirs(), ids=lambda stage: stage.name)
+def test_stage_types(stage: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """`mypy --strict`, as each stage's pyproject.toml configures it.
+
+    The stages run one after another on one worker (their xdist group), sharing one cache.
+    """
+    cache = tmp_path_factory.getbasetemp() / "mypy-cache"
+
+    result = run_stage_mypy(stage, cache)
+
+    assert result.returncode == 0, f"mypy failed in {stage.name}:\n{result.stdout}{result.stderr}"
+
+
+def locked_packages(lock_file: Path) -> set[str]:
+    """The names of the packages that a uv.lock pins."""
+    with lock_file.open("rb") as file:
+        return {package["name"] for package in tomllib.load(file)["package"]}
+
+
+@pytest.mark.parametrize("stage", stage_dirs(), ids=lambda stage: stage.name)
+def test_root_environment_holds_every_stage_package(stage: Path) -> None:
+    """The guide's inline examples and the type checks above run in the root environment."""
+    missing = locked_packages(stage / "uv.lock") - locked_packages(ROOT / "uv.lock")
+
+    assert missing - {"fast-api-template"} == set(), "add them to the root pyproject.toml"
