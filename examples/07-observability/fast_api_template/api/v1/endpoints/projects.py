@@ -1,0 +1,73 @@
+"""Routes for projects: parse the request, call the service, shape the response."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, status
+
+from fast_api_template.api.deps import UNAUTHORIZED, PageDep, ProjectId, ProjectServiceDep
+from fast_api_template.models.domain.project import NAME_MAX_LENGTH
+from fast_api_template.schemas.fields import Storable
+from fast_api_template.schemas.pagination import Page
+from fast_api_template.schemas.problems import Problem
+from fast_api_template.schemas.projects import ProjectCreate, ProjectRead, ProjectUpdate
+
+router = APIRouter(prefix="/projects", tags=["projects"], responses=UNAUTHORIZED)
+
+NameContains = Annotated[str, Storable]
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    status.HTTP_409_CONFLICT: {"model": Problem, "description": "Name already used"}
+}
+
+
+@router.get("")
+async def list_projects(
+    projects: ProjectServiceDep,
+    page: PageDep,
+    archived: Annotated[
+        bool | None, Query(description="Only archived (true) or active (false) projects.")
+    ] = None,
+    name_contains: Annotated[
+        NameContains | None,
+        Query(max_length=NAME_MAX_LENGTH, description="Only names containing this, any case."),
+    ] = None,
+) -> Page[ProjectRead]:
+    """List your projects, oldest first."""
+    result = await projects.list_page(page, archived=archived, name_contains=name_contains)
+    return Page[ProjectRead].model_validate(result)
+
+
+# --8<-- [start:create]
+@router.post("", status_code=status.HTTP_201_CREATED, responses=CONFLICT)
+async def create_project(data: ProjectCreate, projects: ProjectServiceDep) -> ProjectRead:
+    """Create a project. Its name must differ from those of your other projects."""
+    project = await projects.create(data)
+    return ProjectRead.model_validate(project)
+
+
+# --8<-- [end:create]
+
+
+@router.get("/{project_id}")
+async def get_project(project_id: ProjectId, projects: ProjectServiceDep) -> ProjectRead:
+    """Show one of your projects."""
+    return ProjectRead.model_validate(await projects.get(project_id))
+
+
+@router.patch("/{project_id}", responses=CONFLICT)
+async def update_project(
+    project_id: ProjectId, changes: ProjectUpdate, projects: ProjectServiceDep
+) -> ProjectRead:
+    """Change the fields you send, and only those."""
+    return ProjectRead.model_validate(await projects.update(project_id, changes))
+
+
+@router.delete("/{project_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_project(project_id: ProjectId, projects: ProjectServiceDep) -> None:
+    """Delete a project and its tasks."""
+    await projects.delete(project_id)
+
+
+@router.post("/{project_id}/archive")
+async def archive_project(project_id: ProjectId, projects: ProjectServiceDep) -> ProjectRead:
+    """Archive a project: it keeps its tasks but takes no new ones."""
+    return ProjectRead.model_validate(await projects.archive(project_id))

@@ -1,0 +1,130 @@
+"""The FastAPI application: the one place where the service is assembled."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from fast_api_template.api.errors import REQUEST_ID_HEADER, register_error_handlers
+from fast_api_template.api.health import router as health_router
+from fast_api_template.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from fast_api_template.api.v1.router import router as v1_router
+from fast_api_template.api.v2.router import router as v2_router
+from fast_api_template.api.versioning import DeprecationMiddleware, add_version_docs
+from fast_api_template.config import ConfigurationError, Environment, Settings, get_settings
+from fast_api_template.core.headers import SecurityHeadersMiddleware
+from fast_api_template.core.logging import configure_logging
+from fast_api_template.core.rate_limit import LoginThrottle, create_storage
+from fast_api_template.core.security import Passwords
+from fast_api_template.db import create_engine, create_session_factory, create_tables
+
+VERSION = "0.1.0"
+
+
+# --8<-- [start:lifespan]
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Open the database pool and the login counters at start-up; close the pool at shutdown."""
+    settings: Settings = app.state.settings
+    # Again at start-up: a server (`fastapi run`) may have set up logging its own way since.
+    configure_logging(settings.log.level, json_logs=settings.log.format == "json")
+    engine = create_engine(settings.database)
+    app.state.session_factory = create_session_factory(engine)
+    # Built once per process: the hasher hashes a dummy password when it is made.
+    app.state.passwords = Passwords(settings.security)
+    app.state.login_throttle = LoginThrottle(create_storage(settings.redis), settings.security)
+    try:
+        if settings.env is not Environment.PROD:
+            # Convenient in dev and test. Production schemas change only through migrations
+            # (stage 09), never as a side effect of starting a process.
+            await create_tables(engine)
+        yield
+    finally:
+        await engine.dispose()
+
+
+# --8<-- [end:lifespan]
+
+
+# --8<-- [start:create_app]
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app from `settings`, or from the environment when none are given.
+
+    Raises:
+        ConfigurationError: the environment holds a malformed or unsafe setting.
+
+    """
+    settings = settings or get_settings()
+    configure_logging(settings.log.level, json_logs=settings.log.format == "json")
+    # No FastAPI(debug=...): Starlette's traceback page would replace the problem details;
+    # settings.app.debug decides what a 500 answer says instead (api/errors.py).
+    app = FastAPI(title=settings.app.name, version=VERSION, lifespan=lifespan)
+    # Routes read settings from here (see api/deps.py), so a test's settings reach them too.
+    app.state.settings = settings
+    if settings.cors.allow_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors.allow_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            # Lets a browser's script read the id, to quote it in a bug report.
+            expose_headers=[REQUEST_ID_HEADER],
+        )
+    register_error_handlers(app)
+    app.include_router(health_router)
+    add_versions(app, settings)
+    add_security_headers(app, settings)
+    app.add_middleware(BodySizeLimitMiddleware, max_body_size=settings.app.max_body_size)
+    # Added last, so it runs first: whatever happens inside has the request id.
+    app.add_middleware(RequestIdMiddleware)
+    return app
+
+
+# --8<-- [start:versions]
+def add_versions(app: FastAPI, settings: Settings) -> None:
+    """Serve API v1 and v2 side by side, each with its own OpenAPI document and docs page."""
+    app.include_router(v1_router)
+    app.include_router(v2_router)
+    add_version_docs(app, prefix="/api/v1", version="v1")
+    add_version_docs(app, prefix="/api/v2", version="v2")
+    app.add_middleware(
+        DeprecationMiddleware,
+        prefix="/api/v1",
+        successor="/api/v2",
+        deprecated_at=settings.api.v1_deprecated_at,
+        sunset_at=settings.api.v1_sunset_at,
+    )
+
+
+# --8<-- [end:versions]
+
+
+# --8<-- [start:security_headers]
+def add_security_headers(app: FastAPI, settings: Settings) -> None:
+    """Send browser security headers with every response; added last, so it wraps the rest."""
+    docs_pages = {app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url}
+    docs_pages |= {f"{prefix}/docs" for prefix in ("/api/v1", "/api/v2")}
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        docs_paths={page for page in docs_pages if page},
+        # HTTPS is certain only in production; HSTS sent over plain HTTP in dev would be
+        # ignored, and one sent to localhost by mistake is a nuisance for months.
+        hsts=settings.env is Environment.PROD,
+    )
+
+
+# --8<-- [end:security_headers]
+
+
+def _create_app_or_exit() -> FastAPI:
+    try:
+        return create_app()
+    except ConfigurationError as error:
+        # The message names every variable to fix; a traceback would only bury it.
+        raise SystemExit(str(error)) from None
+
+
+# Found by `fastapi dev`/`fastapi run` ([tool.fastapi] in pyproject.toml) and by uvicorn.
+app = _create_app_or_exit()
+# --8<-- [end:create_app]
