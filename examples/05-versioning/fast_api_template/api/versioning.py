@@ -3,6 +3,7 @@
 from datetime import datetime
 from email.utils import format_datetime
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -53,7 +54,9 @@ class DeprecationMiddleware:
         ):
             await self.app(scope, receive, send)
             return
-        link = f'<{self.successor}{path.removeprefix(self.prefix)}>; rel="successor-version"'
+        # Percent-encoded: a header is latin-1, and a path may hold any character.
+        successor_path = quote(path.removeprefix(self.prefix), safe="/")
+        link = f'<{self.successor}{successor_path}>; rel="successor-version"'
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

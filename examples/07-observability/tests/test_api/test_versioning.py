@@ -72,6 +72,16 @@ async def test_a_prefix_match_is_a_path_match(client: httpx.AsyncClient) -> None
     assert "deprecation" not in response.headers
 
 
+async def test_any_character_in_a_path_gets_a_percent_encoded_link(
+    client: httpx.AsyncClient,
+) -> None:
+    # A header is latin-1: an unencoded "Ā" in the path once made the middleware fail, a 500.
+    response = await client.get("/api/v1/projects/%C4%80")
+
+    assert response.status_code == 422
+    assert response.headers["link"] == '</api/v2/projects/%C4%80>; rel="successor-version"'
+
+
 # One OpenAPI document per version
 
 
