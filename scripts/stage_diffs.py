@@ -22,7 +22,16 @@ OUTPUT = ROOT / "docs" / "stages" / "diffs"
 
 # What a stage folder holds that is not part of the lesson: environments, caches, local data.
 IGNORED_PARTS = frozenset(
-    {".venv", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", "site", "notebooks"}
+    {
+        ".venv",
+        "__pycache__",
+        ".pytest_cache",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".hypothesis",
+        "site",
+        "notebooks",
+    }
 )
 IGNORED_SUFFIXES = frozenset({".pyc", ".db", ".db-journal", ".sqlite"})
 # Lock files change with every new dependency and would drown the lesson: named, not shown.

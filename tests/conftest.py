@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 STAGE_REPORT_KEY = "stage_report"
@@ -35,3 +37,19 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     terminalreporter.section("tests run inside each stage")
     for text in sorted(reports):
         terminalreporter.write_line(str(text))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Start the longest tests first: the stages' own suites, the latest (largest) stage first.
+
+    pytest-xdist hands tests to its workers in this order, so the long suites run side by side
+    from the start instead of one of them running alone at the end.
+    """
+
+    def stage_suite_rank(item: pytest.Item) -> int:
+        if not isinstance(item, pytest.Function) or item.originalname != "test_stage_suite":
+            return 0
+        stage = item.callspec.params["stage"]
+        return -int(stage.name[:2]) if isinstance(stage, Path) else 0
+
+    items.sort(key=stage_suite_rank)

@@ -26,7 +26,14 @@ PYTHON_LANGUAGES = frozenset({"python", "py", "python3", "py3", "pycon", "pyi"})
 INCLUDABLE_ROOTS = ("examples/", "snippets/")
 # What a stage folder may hold that is not part of it: environments and caches.
 STAGE_COPY_IGNORE = shutil.ignore_patterns(
-    ".venv", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", "*.db", ".env"
+    ".venv",
+    "__pycache__",
+    ".pytest_cache",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".hypothesis",
+    "*.db",
+    ".env",
 )
 
 _FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`\n]*)$")
