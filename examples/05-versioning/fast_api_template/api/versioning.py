@@ -99,20 +99,23 @@ def add_version_docs(app: FastAPI, *, prefix: str, version: str) -> None:
     title = f"{app.title} {version}"
     document: dict[str, Any] = {}
 
-    async def openapi() -> JSONResponse:
+    async def openapi(request: Request) -> JSONResponse:
         if not document:
+            # From the request, not from the enclosing function: a route that held its app
+            # would keep every app ever built in memory.
+            current: FastAPI = request.app
             routes = [
                 route
-                for route in api_routes(app)
+                for route in api_routes(current)
                 if route.path is not None and route.path.startswith(f"{prefix}/")
             ]
             document.update(
                 get_openapi(
                     title=title,
-                    version=app.version,
-                    openapi_version=app.openapi_version,
+                    version=current.version,
+                    openapi_version=current.openapi_version,
                     routes=routes,
-                    separate_input_output_schemas=app.separate_input_output_schemas,
+                    separate_input_output_schemas=current.separate_input_output_schemas,
                 )
             )
         return JSONResponse(document)
