@@ -55,7 +55,9 @@ def make_formatter(*, json_logs: bool) -> logging.Formatter:
     renderers: list[Processor] = (
         [structlog.processors.format_exc_info, _key_order, structlog.processors.JSONRenderer()]
         if json_logs
-        else [structlog.dev.ConsoleRenderer()]
+        # Plain tracebacks: the default, rich's, highlights every frame's source file, which
+        # takes seconds for each logged error.
+        else [structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback)]
     )
     return structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=SHARED_PROCESSORS,
