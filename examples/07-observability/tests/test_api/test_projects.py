@@ -124,6 +124,7 @@ async def test_delete_then_not_found(client: httpx.AsyncClient) -> None:
 
     assert deleted.status_code == 204
     assert deleted.content == b""
+    assert "content-type" not in deleted.headers  # no body, so no type of one
     assert again.status_code == 404
     assert (await client.get(f"{PROJECTS}/{created['id']}/tasks")).status_code == 404
 

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
 from fast_api_template.api.deps import PageDep, ProjectId, ProjectServiceDep
 from fast_api_template.models.domain.project import NAME_MAX_LENGTH
@@ -61,7 +61,7 @@ async def update_project(
     return ProjectRead.model_validate(await projects.update(project_id, changes))
 
 
-@router.delete("/{project_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{project_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
 async def delete_project(project_id: ProjectId, projects: ProjectServiceDep) -> None:
     """Delete a project and its tasks."""
     await projects.delete(project_id)

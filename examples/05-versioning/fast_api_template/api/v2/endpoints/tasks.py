@@ -3,7 +3,7 @@
 from http import HTTPStatus
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from fast_api_template.api.deps import CursorDep, ProjectId, TaskId, TaskServiceDep
 from fast_api_template.models.domain.task import TaskStatus
@@ -65,7 +65,7 @@ async def update_task(
     return TaskRead.model_validate(await tasks.update(project_id, task_id, changes))
 
 
-@router.delete("/{task_id}", status_code=HTTPStatus.NO_CONTENT)
+@router.delete("/{task_id}", status_code=HTTPStatus.NO_CONTENT, response_class=Response)
 async def delete_task(project_id: ProjectId, task_id: TaskId, tasks: TaskServiceDep) -> None:
     """Delete a task."""
     await tasks.delete(project_id, task_id)

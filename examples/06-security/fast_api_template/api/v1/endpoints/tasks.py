@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
 from fast_api_template.api.deps import UNAUTHORIZED, PageDep, ProjectId, TaskId, TaskServiceDep
 from fast_api_template.schemas.pagination import Page
@@ -54,7 +54,7 @@ async def update_task(
     return TaskRead.model_validate(await tasks.update(project_id, task_id, changes))
 
 
-@router.delete("/{task_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{task_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
 async def delete_task(project_id: ProjectId, task_id: TaskId, tasks: TaskServiceDep) -> None:
     """Delete a task."""
     await tasks.delete(project_id, task_id)
