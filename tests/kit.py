@@ -17,6 +17,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+# One definition of what a stage is, shared with the script that writes the stage diffs.
+from stage_diffs import is_lesson_file
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 EXAMPLES = ROOT / "examples"
@@ -24,18 +27,6 @@ SNIPPETS = ROOT / "snippets"
 PYTHON_LANGUAGES = frozenset({"python", "py", "python3", "py3", "pycon", "pyi"})
 # Where a page may include Python from: code that the test suite runs.
 INCLUDABLE_ROOTS = ("examples/", "snippets/")
-# What a stage folder may hold that is not part of it: environments and caches.
-STAGE_COPY_IGNORE = shutil.ignore_patterns(
-    ".venv",
-    "__pycache__",
-    ".pytest_cache",
-    ".mypy_cache",
-    ".ruff_cache",
-    ".hypothesis",
-    "*.db",
-    ".env",
-)
-
 _FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`\n]*)$")
 _INCLUDE_LINE = re.compile(r"""^\s*-{1,}8<-{1,}\s+["'](?P<target>[^"']+)["']\s*$""")
 _LANGUAGE = re.compile(r"^\{?\s*\.?(?P<lang>[A-Za-z0-9_+-]+)")
@@ -137,11 +128,6 @@ def guard_problems(paths: list[Path]) -> list[str]:
     return problems
 
 
-def stage_dirs() -> list[Path]:
-    """The stage folders in order."""
-    return sorted(p for p in EXAMPLES.iterdir() if p.is_dir() and p.name[:2].isdigit())
-
-
 def uv_binary() -> str:
     """The uv that runs this suite (uv sets `UV` for the processes it starts)."""
     found = os.environ.get("UV") or shutil.which("uv")
@@ -151,9 +137,14 @@ def uv_binary() -> str:
 
 
 def copy_stage(stage: Path, destination: Path) -> Path:
-    """Copy a stage out of the repository, as a reader would."""
+    """Copy a stage out of the repository as a reader would: its lesson files, no environment."""
+
+    def not_lesson(directory: str, names: list[str]) -> set[str]:
+        relative = Path(directory).relative_to(stage)
+        return {name for name in names if not is_lesson_file(relative / name)}
+
     target = destination / stage.name
-    shutil.copytree(stage, target, ignore=STAGE_COPY_IGNORE)
+    shutil.copytree(stage, target, ignore=not_lesson)
     return target
 
 
@@ -204,9 +195,9 @@ STAGE_CHECKS: dict[str, tuple[str, ...]] = {
 def run_stage_mypy(stage: Path, cache_dir: Path) -> subprocess.CompletedProcess[str]:
     """Type-check a stage with its own mypy settings, in this suite's environment.
 
-    This suite's environment holds every library that the stages use, at the versions of their
-    lock files. Checking every stage from it lets the stages share one cache of the libraries'
-    types: each stage then costs a second or two instead of a cold start.
+    This suite's environment holds every package that the stages' lock files pin (a test in
+    `test_stages.py` checks it). Checking every stage from it lets the stages share one cache
+    of the libraries' types: each stage then costs a second or two instead of a cold start.
     """
     return run_tool("mypy", "--cache-dir", str(cache_dir), "fast_api_template", "tests", cwd=stage)
 

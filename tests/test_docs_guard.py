@@ -7,7 +7,8 @@ from typing import Any
 
 from mkdocs.config import load_config
 
-from kit import DOCS, ROOT, fenced_blocks, guard_problems, markdown_files, stage_dirs
+from kit import DOCS, ROOT, fenced_blocks, guard_problems, markdown_files
+from stage_diffs import stage_dirs
 
 
 def nav_pages(entries: Any) -> set[str]:

@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
-from kit import ROOT
-
-sys.path.insert(0, str(ROOT / "scripts"))
-
 import stage_diffs
 
 

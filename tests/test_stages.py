@@ -25,10 +25,10 @@ from kit import (
     run_in_stage,
     run_stage_mypy,
     run_stage_suite,
-    stage_dirs,
     stage_environment,
     uv_binary,
 )
+from stage_diffs import stage_dirs
 
 _RESULT_LINE = re.compile(r"^(?P<test>\S+::\S+) (?P<outcome>PASSED|FAILED|SKIPPED|ERROR|XFAIL)")
 STAGES = [pytest.param(s, id=s.name, marks=pytest.mark.xdist_group(s.name)) for s in stage_dirs()]
