@@ -29,6 +29,7 @@ IGNORED_PARTS = frozenset(
         ".mypy_cache",
         ".ruff_cache",
         ".hypothesis",
+        ".import_linter_cache",
         "site",
         "notebooks",
     }

@@ -168,3 +168,15 @@ def test_a_ruff_violation_inside_a_stage_fails(tmp_path: Path) -> None:
 
     assert result.returncode != 0
     assert "F401" in result.stdout
+
+
+def test_an_import_against_the_layers_fails(tmp_path: Path) -> None:
+    copy = copy_stage(EXAMPLES / "03-database", tmp_path)
+    models = copy / "fast_api_template" / "models" / "base.py"
+    # A model that reaches up into the app: the arrow points the wrong way.
+    models.write_text(models.read_text() + "\nimport fast_api_template.app  # noqa: F401\n")
+
+    result = run_tool("lint-imports", "--no-cache", cwd=copy)
+
+    assert result.returncode != 0
+    assert "fast_api_template.models.base -> fast_api_template.app" in result.stdout

@@ -25,6 +25,7 @@ from kit import (
     run_in_stage,
     run_stage_mypy,
     run_stage_suite,
+    run_tool,
     stage_environment,
     uv_binary,
 )
@@ -123,6 +124,32 @@ def test_stage_types(stage: Path, tmp_path_factory: pytest.TempPathFactory) -> N
     result = run_stage_mypy(stage, cache)
 
     assert result.returncode == 0, f"mypy failed in {stage.name}:\n{result.stdout}{result.stderr}"
+
+
+def has_import_contracts(stage: Path) -> bool:
+    """Whether a stage declares import-linter contracts (every stage from 03 on)."""
+    with (stage / "pyproject.toml").open("rb") as file:
+        return "importlinter" in tomllib.load(file).get("tool", {})
+
+
+def test_every_stage_from_03_on_has_import_contracts() -> None:
+    lacking = [s.name for s in stage_dirs() if int(s.name[:2]) >= 3 and not has_import_contracts(s)]
+
+    assert lacking == [], "add a [tool.importlinter] layers contract to their pyproject.toml"
+
+
+@pytest.mark.parametrize(
+    "stage", [s for s in stage_dirs() if has_import_contracts(s)], ids=lambda stage: stage.name
+)
+def test_stage_layers(stage: Path) -> None:
+    """`lint-imports`: no module imports from a layer above its own.
+
+    Run from this suite's environment, which holds import-linter, with the stage as the working
+    directory, so that its package and its pyproject.toml are the ones checked.
+    """
+    result = run_tool("lint-imports", "--no-cache", cwd=stage)
+
+    assert result.returncode == 0, f"a wrong import in {stage.name}:\n{result.stdout}"
 
 
 def locked_packages(lock_file: Path) -> set[str]:
