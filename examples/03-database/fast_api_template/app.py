@@ -2,14 +2,23 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, cast
+from dataclasses import dataclass
+from functools import partial
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from pydantic import BaseModel
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from fast_api_template.config import ConfigurationError, Environment, Settings, get_settings
-from fast_api_template.db import create_engine, create_session_factory, create_tables
+from fast_api_template.db import (
+    SessionFactory,
+    create_engine,
+    create_session_factory,
+    create_tables,
+    transaction,
+)
 
 VERSION = "0.1.0"
 
@@ -20,14 +29,52 @@ class Health(BaseModel):
     status: str
 
 
+# --8<-- [start:resources]
+@dataclass(frozen=True)
+class Resources:
+    """What every request shares for the life of the app: made at start-up, closed at shutdown.
+
+    One typed object, instead of loose attributes read out of `app.state` with casts.
+    """
+
+    settings: Settings
+    session_factory: SessionFactory
+
+
+def get_resources(request: Request) -> Resources:
+    """Return the resources of the app that serves `request`."""
+    resources = getattr(request.app.state, "resources", None)
+    if not isinstance(resources, Resources):
+        msg = "the app has not started: run it with its lifespan"
+        raise RuntimeError(msg)
+    return resources
+
+
+ResourcesDep = Annotated[Resources, Depends(get_resources)]
+# --8<-- [end:resources]
+
+
 # --8<-- [start:settings_dep]
-def app_settings(request: Request) -> Settings:
+def app_settings(resources: ResourcesDep) -> Settings:
     """Return the settings that the running app was created with."""
-    return cast("Settings", request.app.state.settings)
+    return resources.settings
 
 
 SettingsDep = Annotated[Settings, Depends(app_settings)]
 # --8<-- [end:settings_dep]
+
+
+# --8<-- [start:session]
+async def get_session(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
+    """Give a request one session in one transaction (see `db.transaction`)."""
+    async with transaction(resources.session_factory) as session:
+        yield session
+
+
+# scope="function": commit before the response is sent, so a failed commit is an error
+# response and never a success for data that was not saved.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+# --8<-- [end:session]
 
 
 router = APIRouter(tags=["health"])
@@ -41,11 +88,12 @@ async def health() -> Health:
 
 # --8<-- [start:lifespan]
 @asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+async def lifespan(app: FastAPI, *, settings: Settings) -> AsyncIterator[None]:
     """Open the database pool at start-up and close it at shutdown."""
-    settings: Settings = app.state.settings
     engine = create_engine(settings.database)
-    app.state.session_factory = create_session_factory(engine)
+    app.state.resources = Resources(
+        settings=settings, session_factory=create_session_factory(engine)
+    )
     try:
         if settings.env is not Environment.PROD:
             # Convenient in dev and test. Production schemas change only through migrations
@@ -69,10 +117,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """
     settings = settings or get_settings()
     app = FastAPI(
-        title=settings.app.name, version=VERSION, debug=settings.app.debug, lifespan=lifespan
+        title=settings.app.name,
+        version=VERSION,
+        debug=settings.app.debug,
+        # The lifespan builds the app's Resources from these settings, so a test's settings
+        # reach every route.
+        lifespan=partial(lifespan, settings=settings),
     )
-    # Routes read settings from here (see SettingsDep), so a test's settings reach them too.
-    app.state.settings = settings
     if settings.cors.allow_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -13,7 +13,9 @@ import atexit
 import gc
 import os
 import secrets
-from collections.abc import AsyncIterator, Callable, Iterator
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 import asyncpg
@@ -33,14 +35,13 @@ for _name in [name for name in os.environ if name.upper().startswith(ENV_PREFIX)
     del os.environ[_name]
 os.environ[ENV_VAR] = Environment.TEST.value
 
-from fast_api_template.app import create_app  # noqa: E402
+from fast_api_template.app import Resources, create_app  # noqa: E402
 from fast_api_template.db import create_engine, create_session_factory, create_tables  # noqa: E402
 
-# Every test builds an app of its own. FastAPI keeps route functions in caches of a few
-# thousand entries, and with a function the app it refers to: the objects of earlier tests
-# pile up, by the million in the later stages, and each full garbage collection walks them
-# all, in up to half a second. Run full collections a hundred times less often than by
-# default; the young generations, where almost all the garbage is, are collected as before.
+# FastAPI keeps route functions in caches of a few thousand entries, and with a function the
+# app it refers to: the objects of the apps that tests build pile up, and each full garbage
+# collection walks them all. Run full collections a hundred times less often than by default;
+# the young generations, where almost all the garbage is, are collected as before.
 gc.set_threshold(700, 10, 1000)  # the defaults are 700, 10, 10
 # At exit, after pytest's own last collections (which report errors raised in finalizers),
 # the interpreter would walk them all again, for seconds: leave them to the operating system.
@@ -116,17 +117,23 @@ def postgres_url() -> Iterator[str]:
         asyncio.run(_execute(server_url, drop, database="postgres"))
 
 
+def _delete_every_row() -> list[str]:
+    # DELETE, children first, rather than TRUNCATE: on a few small tables it takes well under
+    # a millisecond, where TRUNCATE takes about 20 (it replaces each table's files).
+    # The names come from our own models, never from input.
+    return [
+        f'DELETE FROM "{table.name}"'  # noqa: S608
+        for table in reversed(SQLModel.metadata.sorted_tables)
+    ]
+
+
 @pytest.fixture(scope="session")
 def empty_postgres(postgres_url: str) -> Iterator[Callable[[], None]]:
     """Give a function that deletes every row of the session's database and restarts its ids."""
-    # DELETE, children first, rather than TRUNCATE: on a few small tables it takes well under
-    # a millisecond, where TRUNCATE takes about 20 (it replaces each table's files).
-    tables = reversed(SQLModel.metadata.sorted_tables)
-    # The names come from our own models, never from input.
-    deletes = [f'DELETE FROM "{table.name}"' for table in tables]  # noqa: S608
     # Ids start at 1 again in every test, as after TRUNCATE ... RESTART IDENTITY.
     restart_ids = "SELECT setval(oid::regclass, 1, false) FROM pg_class WHERE relkind = 'S'"
-    script = "; ".join([*deletes, restart_ids])
+    # A test that leaves a transaction open would make the DELETE wait forever: fail instead.
+    script = "; ".join(["SET lock_timeout = '10s'", *_delete_every_row(), restart_ids])
     # One connection for the whole session, instead of one per test. It belongs to the event
     # loop that opened it, so it gets a loop of its own, kept until the end. loop_factory: a
     # loop that is not made the thread's current one, so the tests' own loops are left alone.
@@ -142,15 +149,38 @@ def empty_postgres(postgres_url: str) -> Iterator[Callable[[], None]]:
             runner.run(connection.close())
 
 
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite file that the whole test session shares, with the tables created."""
+    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
+    asyncio.run(_create_tables(url))
+    return url
+
+
+def _empty_sqlite(url: str) -> None:
+    with sqlite3.connect(str(make_url(url).database)) as connection:
+        # A table without AUTOINCREMENT numbers its next row after its largest id: with no
+        # rows left, ids start at 1 again.
+        for statement in _delete_every_row():
+            connection.execute(statement)
+    connection.close()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """The URL of an empty database: a new SQLite file, or the session's PostgreSQL database."""
+def database_url(request: pytest.FixtureRequest) -> str:
+    """The URL of an empty database: the session's SQLite file or PostgreSQL database.
+
+    Each backend's database is made once per test session and emptied before each test,
+    which is much cheaper than making a new one each time.
+    """
     if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+        sqlite: str = request.getfixturevalue("sqlite_url")
+        _empty_sqlite(sqlite)
+        return sqlite
     empty: Callable[[], None] = request.getfixturevalue("empty_postgres")
     empty()
-    url: str = request.getfixturevalue("postgres_url")
-    return url
+    postgres: str = request.getfixturevalue("postgres_url")
+    return postgres
 
 
 # --8<-- [end:databases]
@@ -178,18 +208,79 @@ async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+# --8<-- [start:apps]
+class AppPool:
+    """Apps built once per distinct settings, each with its lifespan running until the end.
+
+    FastAPI prepares an app's routes on its first request, which costs more than most tests
+    do. A test asks for an app with its settings and gets one that has done that already,
+    reset to how it started: the database is emptied by `database_url`.
+    """
+
+    def __init__(self, stack: AsyncExitStack) -> None:
+        self._stack = stack
+        self._apps: list[tuple[Settings, FastAPI, Resources, int]] = []
+
+    async def get(self, settings: Settings) -> FastAPI:
+        """Return the started app for `settings`, reset, building it on first use."""
+        for known, app, resources, _routes in self._apps:
+            if known == settings:
+                app.dependency_overrides.clear()
+                app.state.resources = resources  # a test may have swapped it
+                return app
+        app = create_app(settings)
+        await self._stack.enter_async_context(app.router.lifespan_context(app))
+        self._apps.append((settings, app, app.state.resources, len(app.routes)))
+        return app
+
+    def check_unchanged(self) -> None:
+        """Fail a test that added routes to a shared app: it must use `make_app`."""
+        for _settings, app, _resources, routes in self._apps:
+            assert len(app.routes) == routes, "a test changed a shared app: use make_app"
+
+
+@pytest.fixture(scope="session")
+async def app_pool() -> AsyncIterator[AppPool]:
+    """The apps that tests share; their lifespans end with the test session."""
+    async with AsyncExitStack() as stack:
+        yield AppPool(stack)
+
+
 @pytest.fixture
-async def app(settings: Settings) -> AsyncIterator[FastAPI]:
-    """A fresh app on the test's database, with its lifespan running."""
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        yield app
+async def app(settings: Settings, app_pool: AppPool) -> AsyncIterator[FastAPI]:
+    """An app on the test's database, with its lifespan running, shared with other tests."""
+    yield await app_pool.get(settings)
+    app_pool.check_unchanged()
+
+
+AppFactory = Callable[[Settings], Awaitable[FastAPI]]
+
+
+@pytest.fixture
+async def make_app() -> AsyncIterator[AppFactory]:
+    """Build apps of the test's own, to change them (add routes): `await make_app(settings)`."""
+    async with AsyncExitStack() as stack:
+
+        async def make(settings: Settings) -> FastAPI:
+            app = create_app(settings)
+            await stack.enter_async_context(app.router.lifespan_context(app))
+            return app
+
+        yield make
+
+
+# --8<-- [end:apps]
+
+
+def make_client(app: FastAPI) -> httpx.AsyncClient:
+    """An HTTP client that calls the app in-process."""
+    # raise_app_exceptions=False: an unhandled error becomes the 500 a real client would get.
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    return httpx.AsyncClient(transport=transport, base_url="http://test")
 
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client that calls the app in-process."""
-    # raise_app_exceptions=False: an unhandled error becomes the 500 a real client would get.
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with make_client(app) as client:
         yield client

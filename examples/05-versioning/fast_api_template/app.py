@@ -2,11 +2,13 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from pydantic import BaseModel
 
+from fast_api_template.api.deps import Resources
 from fast_api_template.api.errors import register_error_handlers
 from fast_api_template.api.v1.router import router as v1_router
 from fast_api_template.api.v2.router import router as v2_router
@@ -34,11 +36,12 @@ async def health() -> Health:
 
 # --8<-- [start:lifespan]
 @asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+async def lifespan(app: FastAPI, *, settings: Settings) -> AsyncIterator[None]:
     """Open the database pool at start-up and close it at shutdown."""
-    settings: Settings = app.state.settings
     engine = create_engine(settings.database)
-    app.state.session_factory = create_session_factory(engine)
+    app.state.resources = Resources(
+        settings=settings, session_factory=create_session_factory(engine)
+    )
     try:
         if settings.env is not Environment.PROD:
             # Convenient in dev and test. Production schemas change only through migrations
@@ -62,10 +65,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """
     settings = settings or get_settings()
     app = FastAPI(
-        title=settings.app.name, version=VERSION, debug=settings.app.debug, lifespan=lifespan
+        title=settings.app.name,
+        version=VERSION,
+        debug=settings.app.debug,
+        # The lifespan builds the app's Resources from these settings, so a test's settings
+        # reach every route (see api/deps.py).
+        lifespan=partial(lifespan, settings=settings),
     )
-    # Routes read settings from here (see api/deps.py), so a test's settings reach them too.
-    app.state.settings = settings
     if settings.cors.allow_origins:
         app.add_middleware(
             CORSMiddleware,

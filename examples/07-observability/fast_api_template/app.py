@@ -2,10 +2,12 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from fast_api_template.api.deps import Resources
 from fast_api_template.api.errors import REQUEST_ID_HEADER, register_error_handlers
 from fast_api_template.api.health import router as health_router
 from fast_api_template.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
@@ -24,16 +26,18 @@ VERSION = "0.1.0"
 
 # --8<-- [start:lifespan]
 @asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+async def lifespan(app: FastAPI, *, settings: Settings) -> AsyncIterator[None]:
     """Open the database pool and the login counters at start-up; close the pool at shutdown."""
-    settings: Settings = app.state.settings
     # Again at start-up: a server (`fastapi run`) may have set up logging its own way since.
     configure_logging(settings.log.level, json_logs=settings.log.format == "json")
     engine = create_engine(settings.database)
-    app.state.session_factory = create_session_factory(engine)
-    # Built once per process: the hasher hashes a dummy password when it is made.
-    app.state.passwords = Passwords(settings.security)
-    app.state.login_throttle = LoginThrottle(create_storage(settings.redis), settings.security)
+    app.state.resources = Resources(
+        settings=settings,
+        session_factory=create_session_factory(engine),
+        # Built once per process: the hasher hashes a dummy password when it is made.
+        passwords=Passwords(settings.security),
+        login_throttle=LoginThrottle(create_storage(settings.redis), settings.security),
+    )
     try:
         if settings.env is not Environment.PROD:
             # Convenient in dev and test. Production schemas change only through migrations
@@ -59,9 +63,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure_logging(settings.log.level, json_logs=settings.log.format == "json")
     # No FastAPI(debug=...): Starlette's traceback page would replace the problem details;
     # settings.app.debug decides what a 500 answer says instead (api/errors.py).
-    app = FastAPI(title=settings.app.name, version=VERSION, lifespan=lifespan)
-    # Routes read settings from here (see api/deps.py), so a test's settings reach them too.
-    app.state.settings = settings
+    app = FastAPI(
+        title=settings.app.name,
+        version=VERSION,
+        # The lifespan builds the app's Resources from these settings, so a test's settings
+        # reach every route (see api/deps.py).
+        lifespan=partial(lifespan, settings=settings),
+    )
     if settings.cors.allow_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -71,7 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # Lets a browser's script read the id, to quote it in a bug report.
             expose_headers=[REQUEST_ID_HEADER],
         )
-    register_error_handlers(app)
+    register_error_handlers(app, debug=settings.app.debug)
     app.include_router(health_router)
     add_versions(app, settings)
     add_security_headers(app, settings)

@@ -108,9 +108,12 @@ class DatabaseSettings(BaseModel):
         description="Extra connections opened under load beyond pool_size (PostgreSQL only).",
     )
     pool_timeout: float = Field(
-        default=30.0,
+        default=10.0,
         gt=0,
-        description="Seconds to wait for a free connection before failing (PostgreSQL only).",
+        description=(
+            "Seconds a request waits for a free connection before it fails with 503 "
+            "(PostgreSQL only)."
+        ),
     )
     pool_recycle: int = Field(
         default=1800,
@@ -121,6 +124,19 @@ class DatabaseSettings(BaseModel):
         default=2.0,
         gt=0,
         description="Seconds GET /ready waits for the database to answer before it says 503.",
+    )
+    connect_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        description="Seconds to wait for a new connection to the server (PostgreSQL only).",
+    )
+    statement_timeout: float = Field(
+        default=15.0,
+        gt=0,
+        description=(
+            "Seconds one statement may run before the server cancels it; the driver gives up "
+            "a second later if the server does not answer at all (PostgreSQL only)."
+        ),
     )
 
     @field_validator("url")

@@ -1,10 +1,10 @@
-"""The database: one engine per app, one session and one transaction per request."""
+"""The database: one engine per app, one session and one transaction per unit of work."""
 
 from collections.abc import AsyncIterator
-from typing import Any, cast
+from contextlib import asynccontextmanager
+from typing import Any, Final
 
-from fastapi import Request
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -15,31 +15,58 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from fast_api_template import models  # noqa: F401
 from fast_api_template.config import DatabaseSettings
 
+SessionFactory = async_sessionmaker[AsyncSession]
+"""What opens sessions on one engine: `async with factory() as session`."""
+
+# --8<-- [start:unavailable]
+DATABASE_UNAVAILABLE: Final[tuple[type[Exception], ...]] = (
+    OSError,  # refused, reset or timed out: the driver's own connection errors
+    exc.TimeoutError,  # no free connection in the pool within pool_timeout
+    exc.OperationalError,  # the server shut down, restarted, or is out of connections
+    exc.InterfaceError,  # the connection broke while in use
+)
+"""What the database raises when it is down, hung or overloaded, rather than a bug."""
+# --8<-- [end:unavailable]
+
 
 # --8<-- [start:engine]
 def create_engine(settings: DatabaseSettings) -> AsyncEngine:
     """Create the engine (the connection pool) for the configured database.
 
-    The engine opens no connection yet: the first query does.
+    The engine opens no connection yet: the first query does. Every wait on the database is
+    bounded by a setting, so a database that is down or hung costs a request seconds, not
+    minutes: a free connection (`pool_timeout`), a new one (`connect_timeout`) and a statement
+    (`statement_timeout`).
     """
     url = make_url(settings.url.get_secret_value())
+    # A failed statement's message shows its SQL and, unless hidden, its parameters: an
+    # email, a password hash. Only `echo`, which prod refuses, shows them.
+    hide_parameters = not settings.echo
     if url.get_backend_name() == "sqlite":
-        return _create_sqlite_engine(url, echo=settings.echo)
+        return _create_sqlite_engine(url, echo=settings.echo, hide_parameters=hide_parameters)
     return create_async_engine(
         url,
         echo=settings.echo,
+        hide_parameters=hide_parameters,
         pool_size=settings.pool_size,
         max_overflow=settings.max_overflow,
         pool_timeout=settings.pool_timeout,
         pool_recycle=settings.pool_recycle,
         # Test each connection as it leaves the pool, so a restarted server costs no request.
         pool_pre_ping=True,
+        connect_args={
+            "timeout": settings.connect_timeout,
+            # The server cancels a statement that runs too long; the driver gives up a second
+            # later, for a server that does not answer at all.
+            "server_settings": {"statement_timeout": str(int(settings.statement_timeout * 1000))},
+            "command_timeout": settings.statement_timeout + 1,
+        },
     )
 
 
-def _create_sqlite_engine(url: URL, *, echo: bool) -> AsyncEngine:
+def _create_sqlite_engine(url: URL, *, echo: bool, hide_parameters: bool) -> AsyncEngine:
     # A :memory: URL gets SQLAlchemy's StaticPool: one connection, one database per engine.
-    engine = create_async_engine(url, echo=echo)
+    engine = create_async_engine(url, echo=echo, hide_parameters=hide_parameters)
     event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
     event.listen(engine.sync_engine, "begin", _begin_sqlite_transaction)
     return engine
@@ -65,7 +92,7 @@ def _begin_sqlite_transaction(connection: Connection) -> None:
 # --8<-- [end:engine]
 
 
-def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+def create_session_factory(engine: AsyncEngine) -> SessionFactory:
     """Create the factory of sessions bound to `engine`."""
     # Objects stay readable after commit: reloading expired attributes would be implicit I/O,
     # which async code cannot do.
@@ -79,15 +106,17 @@ async def create_tables(engine: AsyncEngine) -> None:
         await connection.run_sync(SQLModel.metadata.create_all)
 
 
-# --8<-- [start:session]
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """Give a request one session in one transaction (see SessionDep in api/deps.py).
+# --8<-- [start:transaction]
+@asynccontextmanager
+async def transaction(session_factory: SessionFactory) -> AsyncIterator[AsyncSession]:
+    """Open one session in one transaction: the unit of work.
 
-    The transaction commits when the endpoint returns and rolls back when it raises.
+    The transaction commits when the block ends and rolls back when it raises. A request
+    gets one through its session dependency (`SessionDep`); a script or a background job
+    opens one the same way, with no web framework involved.
     """
-    session_factory = cast("async_sessionmaker[AsyncSession]", request.app.state.session_factory)
     async with session_factory() as session, session.begin():
         yield session
 
 
-# --8<-- [end:session]
+# --8<-- [end:transaction]

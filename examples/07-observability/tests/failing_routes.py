@@ -6,7 +6,7 @@ import structlog
 from fastapi import FastAPI
 from pydantic import BaseModel
 
-from fast_api_template.services.exceptions import ConflictError
+from fast_api_template.core.errors import ConflictError
 
 
 class Item(BaseModel):

@@ -4,20 +4,18 @@ FastAPI builds each dependency once per request, so an endpoint that asks for a 
 for the current user gets the service of that user, on the same session.
 """
 
-from typing import Annotated, cast
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from fast_api_template.config import Settings
-from fast_api_template.db import get_session
+from fast_api_template.db import SessionFactory, transaction
 from fast_api_template.models import User
-from fast_api_template.schemas.pagination import (
-    DEFAULT_LIMIT,
-    MAX_LIMIT,
-    MAX_OFFSET,
-    PageParams,
-)
+from fast_api_template.schemas.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
+from fast_api_template.services.pagination import PageParams
 from fast_api_template.services.projects import ProjectService
 from fast_api_template.services.tasks import TaskService
 from fast_api_template.services.users import UserService
@@ -27,19 +25,50 @@ from fast_api_template.services.users import UserService
 MAX_ID = 2**31 - 1
 
 
+# --8<-- [start:resources]
+@dataclass(frozen=True)
+class Resources:
+    """What every request shares for the life of the app: made at start-up, closed at shutdown.
+
+    One typed object, instead of loose attributes read out of `app.state` with casts.
+    """
+
+    settings: Settings
+    session_factory: SessionFactory
+
+
+def get_resources(request: Request) -> Resources:
+    """Return the resources of the app that serves `request`."""
+    resources = getattr(request.app.state, "resources", None)
+    if not isinstance(resources, Resources):
+        msg = "the app has not started: run it with its lifespan"
+        raise RuntimeError(msg)
+    return resources
+
+
+ResourcesDep = Annotated[Resources, Depends(get_resources)]
+
+
+def get_app_settings(resources: ResourcesDep) -> Settings:
+    """Return the settings that the running app was created with."""
+    return resources.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+# --8<-- [end:resources]
+
+
 # --8<-- [start:session]
+async def get_session(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
+    """Give a request one session in one transaction (see `db.transaction`)."""
+    async with transaction(resources.session_factory) as session:
+        yield session
+
+
 # scope="function": the session commits before the response is sent, so a failed commit is an
 # error response and never a success for data that was not saved.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 # --8<-- [end:session]
-
-
-def get_app_settings(request: Request) -> Settings:
-    """Return the settings that the running app was created with."""
-    return cast("Settings", request.app.state.settings)
-
-
-SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
 # --8<-- [start:current_user]

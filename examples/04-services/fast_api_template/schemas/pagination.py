@@ -1,6 +1,5 @@
-"""Offset pagination: which slice of a list to return, and the slice with its total."""
+"""Offset pagination in the API: the bounds of `limit` and `offset`, and the page's body."""
 
-from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -11,14 +10,6 @@ DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 # Offsets beyond this are meaningless for a list, and would overflow PostgreSQL's integers.
 MAX_OFFSET = 2**31 - 1
-
-
-@dataclass(frozen=True)
-class PageParams:
-    """Which slice of a list to return."""
-
-    limit: int = DEFAULT_LIMIT
-    offset: int = 0
 
 
 # --8<-- [start:page]

@@ -1,13 +1,29 @@
 """The rules for tasks: they belong to a project, and an archived project takes no new ones."""
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from fast_api_template.models import Task
-from fast_api_template.schemas.pagination import Page, PageParams
-from fast_api_template.schemas.tasks import TaskCreate, TaskUpdate
 from fast_api_template.services.exceptions import ProjectArchivedError, TaskNotFoundError
-from fast_api_template.services.projects import ProjectService
+from fast_api_template.services.pagination import OffsetPage, PageParams
+from fast_api_template.services.projects import ProjectService, check_changes
+
+# --8<-- [start:inputs]
+CHANGEABLE = frozenset({"title", "done"})
+
+
+@dataclass(frozen=True)
+class NewTask:
+    """What a new task is made of."""
+
+    title: str
+    done: bool = False
+
+
+# --8<-- [end:inputs]
 
 
 class TaskService:
@@ -25,7 +41,7 @@ class TaskService:
 
     async def list_page(
         self, project_id: int, page: PageParams, *, done: bool | None = None
-    ) -> Page[Task]:
+    ) -> OffsetPage[Task]:
         """Return one page of a project's tasks, oldest first, with the number of matches.
 
         Raises:
@@ -44,7 +60,7 @@ class TaskService:
             .offset(page.offset)
             .limit(page.limit)
         )
-        return Page[Task](
+        return OffsetPage(
             items=list(tasks), total=total.one(), limit=page.limit, offset=page.offset
         )
 
@@ -67,7 +83,7 @@ class TaskService:
         return task
 
     # --8<-- [start:create]
-    async def create(self, project_id: int, data: TaskCreate) -> Task:
+    async def create(self, project_id: int, new: NewTask) -> Task:
         """Add a task to a project.
 
         Raises:
@@ -79,23 +95,25 @@ class TaskService:
         project = await self.projects.get(project_id, for_update=True)
         if project.archived:
             raise ProjectArchivedError(project_id)
-        task = Task(**data.model_dump(), project_id=project_id)
+        task = Task(title=new.title, done=new.done, project_id=project_id)
         self.session.add(task)
         await self.session.flush()
         return task
 
     # --8<-- [end:create]
 
-    async def update(self, project_id: int, task_id: int, changes: TaskUpdate) -> Task:
-        """Change the fields of a task that `changes` sets, and no other.
+    async def update(self, project_id: int, task_id: int, changes: Mapping[str, object]) -> Task:
+        """Set the fields that `changes` names (title, done), and no other.
 
         Raises:
             ProjectNotFoundError: No such project, or it belongs to someone else.
             TaskNotFoundError: The project has no such task.
 
         """
+        check_changes(changes, CHANGEABLE)
         task = await self.get(project_id, task_id)
-        task.sqlmodel_update(changes.model_dump(exclude_unset=True))
+        for name, value in changes.items():
+            setattr(task, name, value)
         await self.session.flush()
         return task
 

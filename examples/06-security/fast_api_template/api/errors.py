@@ -14,8 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from fast_api_template.schemas.problems import Problem, ValidationIssue
-from fast_api_template.services.exceptions import (
+from fast_api_template.core.errors import (
     AuthenticationError,
     ConflictError,
     DomainError,
@@ -23,6 +22,7 @@ from fast_api_template.services.exceptions import (
     PermissionDeniedError,
     TooManyAttemptsError,
 )
+from fast_api_template.schemas.problems import Problem, ValidationIssue
 
 PROBLEM_MEDIA_TYPE: Final = "application/problem+json"
 

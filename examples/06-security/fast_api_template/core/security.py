@@ -15,7 +15,7 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
 from fast_api_template.config import SecuritySettings
-from fast_api_template.services.exceptions import InvalidTokenError
+from fast_api_template.core.errors import InvalidTokenError
 
 
 # --8<-- [start:passwords]

@@ -10,6 +10,7 @@ from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from fast_api_template.config import SecuritySettings
+from fast_api_template.core.errors import InvalidTokenError
 from fast_api_template.core.rate_limit import LoginThrottle
 from fast_api_template.core.security import (
     Passwords,
@@ -18,11 +19,7 @@ from fast_api_template.core.security import (
     new_refresh_token,
 )
 from fast_api_template.models import RefreshToken, User
-from fast_api_template.services.exceptions import (
-    InvalidCredentialsError,
-    InvalidTokenError,
-    RefreshTokenReusedError,
-)
+from fast_api_template.services.exceptions import InvalidCredentialsError, RefreshTokenReusedError
 from fast_api_template.services.users import UserService
 
 

@@ -1,18 +1,60 @@
-"""Keyset pagination: the rows after a position, in `(created_at, id)` order.
+"""Pagination as the services see it: offset slices (API v1) and keyset pages (API v2).
 
-Unlike an offset, a position does not shift when rows are added or deleted before it, and
-the database finds it through an index instead of counting and skipping every earlier row.
+Plain dataclasses, not response schemas: each API version decides how a page looks.
+
+A keyset page holds the rows after a position, in `(created_at, id)` order. Unlike an offset,
+a position does not shift when rows are added or deleted before it, and the database finds it
+through an index instead of counting and skipping every earlier row.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from sqlalchemy import tuple_
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
-from fast_api_template.schemas.pagination import Keyset, KeysetPage
+ItemT = TypeVar("ItemT")
+
+
+@dataclass(frozen=True)
+class PageParams:
+    """Which slice of a list to return."""
+
+    limit: int
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class OffsetPage(Generic[ItemT]):
+    """One slice of a list, with the number of items that match over all slices."""
+
+    items: list[ItemT]
+    total: int
+    limit: int
+    offset: int
+
+
+# --8<-- [start:positions]
+@dataclass(frozen=True)
+class Keyset:
+    """A position in a list sorted by `(created_at, id)`: the key of the last item seen."""
+
+    created_at: datetime
+    id: int
+
+
+@dataclass(frozen=True)
+class KeysetPage(Generic[ItemT]):
+    """The items after a position, and the position of the last one when more follow."""
+
+    items: list[ItemT]
+    next_key: Keyset | None
+
+
+# --8<-- [end:positions]
 
 
 class Keyed(Protocol):

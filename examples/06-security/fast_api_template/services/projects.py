@@ -1,7 +1,8 @@
 """The rules for projects: names unique per owner; only the owner, or an admin, sees a project."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement
 from sqlalchemy.exc import IntegrityError
@@ -9,13 +10,33 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from fast_api_template.models import Project, User
-from fast_api_template.schemas.pagination import Keyset, KeysetPage, Page, PageParams
-from fast_api_template.schemas.projects import ProjectCreate, ProjectUpdate
 from fast_api_template.services.exceptions import (
     DuplicateProjectNameError,
     ProjectNotFoundError,
 )
-from fast_api_template.services.pagination import keyset_page
+from fast_api_template.services.pagination import (
+    Keyset,
+    KeysetPage,
+    OffsetPage,
+    PageParams,
+    keyset_page,
+)
+
+# --8<-- [start:inputs]
+# What a service takes is its own: plain data, not an API version's request schema.
+# Each version's endpoints translate their request into these.
+CHANGEABLE = frozenset({"name", "description", "archived"})
+
+
+@dataclass(frozen=True)
+class NewProject:
+    """What a new project is made of."""
+
+    name: str
+    description: str | None = None
+
+
+# --8<-- [end:inputs]
 
 
 # --8<-- [start:service]
@@ -50,7 +71,7 @@ class ProjectService:
         *,
         archived: bool | None = None,
         name_contains: str | None = None,
-    ) -> Page[Project]:
+    ) -> OffsetPage[Project]:
         """Return one page of the owner's projects, oldest first, with the number of matches."""
         conditions = self._filters(archived=archived, name_contains=name_contains)
         total = await self.session.exec(
@@ -63,7 +84,7 @@ class ProjectService:
             .offset(page.offset)
             .limit(page.limit)
         )
-        return Page[Project](
+        return OffsetPage(
             items=list(projects), total=total.one(), limit=page.limit, offset=page.offset
         )
 
@@ -115,31 +136,33 @@ class ProjectService:
         return project
 
     # --8<-- [start:create]
-    async def create(self, data: ProjectCreate) -> Project:
+    async def create(self, new: NewProject) -> Project:
         """Create a project for the owner.
 
         Raises:
             DuplicateProjectNameError: The owner already has a project of this name.
 
         """
-        project = Project(**data.model_dump(), owner_id=self.owner_id)
+        project = Project(name=new.name, description=new.description, owner_id=self.owner_id)
         async with self._unique_name(project.name):
             self.session.add(project)
         return project
 
     # --8<-- [end:create]
 
-    async def update(self, project_id: int, changes: ProjectUpdate) -> Project:
-        """Change the fields of a project that `changes` sets, and no other.
+    async def update(self, project_id: int, changes: Mapping[str, object]) -> Project:
+        """Set the fields that `changes` names (name, description, archived), and no other.
 
         Raises:
             ProjectNotFoundError: No such project, or the acting user may not see it.
             DuplicateProjectNameError: The new name is taken by another of the owner's projects.
 
         """
+        check_changes(changes, CHANGEABLE)
         project = await self.get(project_id)
-        async with self._unique_name(changes.name or project.name):
-            project.sqlmodel_update(changes.model_dump(exclude_unset=True))
+        async with self._unique_name(str(changes.get("name", project.name))):
+            for name, value in changes.items():
+                setattr(project, name, value)
         return project
 
     async def archive(self, project_id: int) -> Project:
@@ -181,3 +204,18 @@ class ProjectService:
             raise DuplicateProjectNameError(name) from None
 
     # --8<-- [end:unique_name]
+
+
+def check_changes(changes: Mapping[str, object], allowed: frozenset[str]) -> None:
+    """Refuse changes to fields that a service does not let callers change.
+
+    The API's schemas validate what a client sends; this catches a caller's typo, which would
+    otherwise change nothing without a word.
+
+    Raises:
+        ValueError: `changes` names a field outside `allowed`.
+
+    """
+    if unknown := changes.keys() - allowed:
+        msg = f"cannot change {sorted(unknown)}: only {sorted(allowed)}"
+        raise ValueError(msg)

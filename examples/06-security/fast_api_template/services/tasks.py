@@ -1,11 +1,12 @@
 """The rules for tasks: they belong to a project, and an archived project takes no new ones.
 
-API v1 and API v2 call the same methods with their own schemas: v1's speak of `done`, v2's of
-`status`. Both are attributes of `Task` (`done` is derived from `status`, see the model), so
-the service applies whichever fields a schema sets without knowing its version.
+API v1 and API v2 call the same methods. v1 speaks of `done`, v2 of `status`; both are
+attributes of `Task` (`done` is derived from `status`, see the model), so the service applies
+either without knowing which version asked, and imports neither version's schemas.
 """
 
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement
 from sqlmodel import col, func, select
@@ -13,17 +14,29 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from fast_api_template.models import Task
 from fast_api_template.models.domain.task import TaskStatus
-from fast_api_template.schemas import tasks as v1
-from fast_api_template.schemas.pagination import Keyset, KeysetPage, Page, PageParams
-from fast_api_template.schemas.v2 import tasks as v2
 from fast_api_template.services.exceptions import ProjectArchivedError, TaskNotFoundError
-from fast_api_template.services.pagination import keyset_page
-from fast_api_template.services.projects import ProjectService
+from fast_api_template.services.pagination import (
+    Keyset,
+    KeysetPage,
+    OffsetPage,
+    PageParams,
+    keyset_page,
+)
+from fast_api_template.services.projects import ProjectService, check_changes
 
 # --8<-- [start:inputs]
-# What the versions send; each is a set of Task attributes.
-TaskCreate = v1.TaskCreate | v2.TaskCreate
-TaskUpdate = v1.TaskUpdate | v2.TaskUpdate
+# `done` is v1's view of the status: the model translates it (see Task.done).
+CHANGEABLE = frozenset({"title", "status", "done"})
+
+
+@dataclass(frozen=True)
+class NewTask:
+    """What a new task is made of. API v1 sends done=true as status=done."""
+
+    title: str
+    status: TaskStatus = TaskStatus.TODO
+
+
 # --8<-- [end:inputs]
 
 
@@ -47,7 +60,7 @@ class TaskService:
         *,
         done: bool | None = None,
         status: TaskStatus | None = None,
-    ) -> Page[Task]:
+    ) -> OffsetPage[Task]:
         """Return one page of a project's tasks, oldest first, with the number of matches.
 
         Raises:
@@ -64,7 +77,7 @@ class TaskService:
             .offset(page.offset)
             .limit(page.limit)
         )
-        return Page[Task](
+        return OffsetPage(
             items=list(tasks), total=total.one(), limit=page.limit, offset=page.offset
         )
 
@@ -118,7 +131,7 @@ class TaskService:
         return task
 
     # --8<-- [start:create]
-    async def create(self, project_id: int, data: TaskCreate) -> Task:
+    async def create(self, project_id: int, new: NewTask) -> Task:
         """Add a task to a project.
 
         Raises:
@@ -130,24 +143,24 @@ class TaskService:
         project = await self.projects.get(project_id, for_update=True)
         if project.archived:
             raise ProjectArchivedError(project_id)
-        task = Task(title=data.title, project_id=project_id)
-        _apply(task, data.model_dump(exclude={"title"}))
+        task = Task(title=new.title, status=new.status, project_id=project_id)
         self.session.add(task)
         await self.session.flush()
         return task
 
     # --8<-- [end:create]
 
-    async def update(self, project_id: int, task_id: int, changes: TaskUpdate) -> Task:
-        """Change the fields of a task that `changes` sets, and no other.
+    async def update(self, project_id: int, task_id: int, changes: Mapping[str, object]) -> Task:
+        """Set the fields that `changes` names (title, status or done), and no other.
 
         Raises:
             ProjectNotFoundError: No such project, or the acting user may not see it.
             TaskNotFoundError: The project has no such task.
 
         """
+        check_changes(changes, CHANGEABLE)
         task = await self.get(project_id, task_id)
-        _apply(task, changes.model_dump(exclude_unset=True))
+        _apply(task, changes)
         await self.session.flush()
         return task
 
@@ -165,7 +178,7 @@ class TaskService:
 
 
 # --8<-- [start:apply]
-def _apply(task: Task, values: dict[str, Any]) -> None:
+def _apply(task: Task, values: Mapping[str, object]) -> None:
     # setattr, not sqlmodel_update(): that one sets table columns only, and would drop v1's
     # `done`, which the model turns into a status.
     for name, value in values.items():

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from conftest import resources_of
 from fastapi import FastAPI
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -17,11 +18,9 @@ from fast_api_template.api.versioning import api_routes
 from fast_api_template.app import create_app
 from fast_api_template.config import Environment, Settings
 from fast_api_template.models import User
-from fast_api_template.schemas.projects import ProjectCreate
-from fast_api_template.schemas.tasks import TaskCreate
 from fast_api_template.services.auth import AuthService
-from fast_api_template.services.projects import ProjectService
-from fast_api_template.services.tasks import TaskService
+from fast_api_template.services.projects import NewProject, ProjectService
+from fast_api_template.services.tasks import NewTask, TaskService
 
 pytestmark = pytest.mark.anyio
 
@@ -124,14 +123,14 @@ def test_every_expectation_is_a_served_route() -> None:
 async def prepare(app: FastAPI, owner: User, password: str, *, login: bool) -> dict[str, World]:
     """Give the owner, for each caller's attempt, a new project with a task and a new login."""
     worlds = {}
-    async with app.state.session_factory() as session, session.begin():
+    async with resources_of(app).session_factory() as session, session.begin():
         projects = ProjectService(session, actor=owner)
         tasks = TaskService(session, projects=projects)
         auth = get_auth_service(app, session)
         for role in ROLES:
-            project = await projects.create(ProjectCreate(name=f"Project for {role}"))
+            project = await projects.create(NewProject(name=f"Project for {role}"))
             assert project.id is not None
-            task = await tasks.create(project.id, TaskCreate(title="Dig"))
+            task = await tasks.create(project.id, NewTask(title="Dig"))
             assert task.id is not None
             refresh_token = ""
             if login:
@@ -142,12 +141,12 @@ async def prepare(app: FastAPI, owner: User, password: str, *, login: bool) -> d
 
 
 def get_auth_service(app: FastAPI, session: AsyncSession) -> AuthService:
-    settings: Settings = app.state.settings
+    settings: Settings = resources_of(app).settings
     return AuthService(
         session,
         settings=settings.security,
-        passwords=app.state.passwords,
-        throttle=app.state.login_throttle,
+        passwords=resources_of(app).passwords,
+        throttle=resources_of(app).login_throttle,
     )
 
 

@@ -130,7 +130,7 @@ async def test_delete_then_not_found(client: httpx.AsyncClient) -> None:
 async def test_projects_of_other_users_are_invisible(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
-    async with app.state.session_factory() as session, session.begin():
+    async with app.state.resources.session_factory() as session, session.begin():
         stranger = User(email="eve@example.com")
         session.add(stranger)
         await session.flush()

@@ -1,19 +1,24 @@
 """One request, one transaction: committed when the endpoint succeeds, rolled back when not."""
 
+from collections.abc import AsyncIterator
+
 import httpx
 import pytest
+from conftest import AppFactory, make_client
 from fastapi import FastAPI, HTTPException, status
 from sqlmodel import col, select
 
 from fast_api_template.api.deps import SessionDep
+from fast_api_template.config import Settings
 from fast_api_template.models import User
 
 pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-def routes(app: FastAPI) -> FastAPI:
-    """Add test-only routes that write users, then succeed or fail."""
+async def routes(make_app: AppFactory, settings: Settings) -> FastAPI:
+    """An app of the test's own, with test-only routes that write users, then fail or not."""
+    app = await make_app(settings)
 
     @app.post("/test/users/{email}", status_code=status.HTTP_201_CREATED)
     async def add_user(email: str, session: SessionDep) -> int:
@@ -37,8 +42,15 @@ def routes(app: FastAPI) -> FastAPI:
     return app
 
 
+@pytest.fixture
+async def anonymous(routes: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the app with the test routes."""
+    async with make_client(routes) as client:
+        yield client
+
+
 async def stored_emails(app: FastAPI) -> list[str]:
-    async with app.state.session_factory() as session:
+    async with app.state.resources.session_factory() as session:
         return list(await session.exec(select(User.email).order_by(col(User.email))))
 
 

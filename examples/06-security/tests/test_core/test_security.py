@@ -9,6 +9,7 @@ import jwt
 import pytest
 
 from fast_api_template.config import SecuritySettings
+from fast_api_template.core.errors import InvalidTokenError
 from fast_api_template.core.security import (
     Passwords,
     create_access_token,
@@ -16,7 +17,6 @@ from fast_api_template.core.security import (
     hash_refresh_token,
     new_refresh_token,
 )
-from fast_api_template.services.exceptions import InvalidTokenError
 
 SECRET = secrets.token_urlsafe(32)
 PASSWORD = secrets.token_urlsafe(12)

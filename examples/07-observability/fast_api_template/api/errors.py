@@ -9,6 +9,7 @@ says what failed only where `settings.app.debug` is on.
 """
 
 from collections.abc import Mapping
+from functools import partial
 from http import HTTPStatus
 from typing import Final
 
@@ -19,10 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from fast_api_template.config import Settings
-from fast_api_template.core.logging import mark_logged
-from fast_api_template.schemas.problems import Problem, ValidationIssue
-from fast_api_template.services.exceptions import (
+from fast_api_template.core.errors import (
     AuthenticationError,
     ConflictError,
     DomainError,
@@ -30,6 +28,8 @@ from fast_api_template.services.exceptions import (
     PermissionDeniedError,
     TooManyAttemptsError,
 )
+from fast_api_template.core.logging import mark_logged
+from fast_api_template.schemas.problems import Problem, ValidationIssue
 
 PROBLEM_MEDIA_TYPE: Final = "application/problem+json"
 REQUEST_ID_HEADER: Final = "X-Request-ID"
@@ -139,7 +139,9 @@ async def handle_http_error(request: Request, error: HTTPException) -> JSONRespo
 
 
 # --8<-- [start:unexpected]
-async def handle_unexpected_error(request: Request, error: Exception) -> JSONResponse:
+async def handle_unexpected_error(
+    request: Request, error: Exception, *, debug: bool = False
+) -> JSONResponse:
     """Answer a bug: log it once, with its traceback and request id, and say little.
 
     Starlette calls this from `ServerErrorMiddleware`, outside every other middleware, for
@@ -154,8 +156,7 @@ async def handle_unexpected_error(request: Request, error: Exception) -> JSONRes
         exc_info=error,
     )
     mark_logged(error)  # so that uvicorn does not log the same traceback again
-    settings: Settings = request.app.state.settings
-    if settings.app.debug:
+    if debug:
         detail = f"{type(error).__name__}: {error}"
     else:
         detail = "An unexpected error occurred. Quote the request_id when you report it."
@@ -174,13 +175,19 @@ async def handle_unexpected_error(request: Request, error: Exception) -> JSONRes
 
 
 # --8<-- [start:register]
-def register_error_handlers(app: FastAPI) -> None:
-    """Make `app` answer every error with a `Problem`, a bug included."""
+def register_error_handlers(app: FastAPI, *, debug: bool) -> None:
+    """Make `app` answer every error with a `Problem`, a bug included.
+
+    Args:
+        app: The app.
+        debug: Say what failed in a 500's detail (dev only; prod refuses it).
+
+    """
     # The decorator form, called directly: it accepts handlers typed for their exception.
     app.exception_handler(DomainError)(handle_domain_error)
     app.exception_handler(RequestValidationError)(handle_validation_error)
     app.exception_handler(HTTPException)(handle_http_error)
-    app.exception_handler(Exception)(handle_unexpected_error)
+    app.exception_handler(Exception)(partial(handle_unexpected_error, debug=debug))
 
 
 # --8<-- [end:register]

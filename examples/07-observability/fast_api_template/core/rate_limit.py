@@ -13,7 +13,7 @@ from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from fast_api_template.config import RedisSettings, SecuritySettings
-from fast_api_template.services.exceptions import TooManyAttemptsError
+from fast_api_template.core.errors import TooManyAttemptsError
 
 
 # --8<-- [start:storage]
@@ -44,6 +44,7 @@ class LoginThrottle:
     """
 
     def __init__(self, storage: Storage, settings: SecuritySettings) -> None:
+        self._storage = storage
         self._limiter = MovingWindowRateLimiter(storage)
         self._limit = RateLimitItemPerSecond(settings.login_attempts, settings.login_window_seconds)
 
@@ -75,6 +76,10 @@ class LoginThrottle:
     async def succeeded(self, email: str) -> None:
         """Forget the account's failures; the address keeps its count."""
         await self._limiter.clear(self._limit, *self._account(email))
+
+    async def reset(self) -> None:
+        """Forget every count: for tests, or for an operator after an incident."""
+        await self._storage.reset()
 
 
 # --8<-- [end:throttle]

@@ -1,7 +1,5 @@
-"""Pagination: offset pages with a total (API v1) and keyset pages with a cursor (API v2)."""
+"""Pagination in the API: offset pages with a total (v1), cursor pages (v2), and the bounds."""
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -12,14 +10,6 @@ DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 # Offsets beyond this are meaningless for a list, and would overflow PostgreSQL's integers.
 MAX_OFFSET = 2**31 - 1
-
-
-@dataclass(frozen=True)
-class PageParams:
-    """Which slice of a list to return."""
-
-    limit: int = DEFAULT_LIMIT
-    offset: int = 0
 
 
 # --8<-- [start:page]
@@ -38,22 +28,6 @@ class Page(BaseModel, Generic[ItemT]):
 
 
 # --8<-- [start:keyset]
-@dataclass(frozen=True)
-class Keyset:
-    """A position in a list sorted by `(created_at, id)`: the key of the last item seen."""
-
-    created_at: datetime
-    id: int
-
-
-@dataclass(frozen=True)
-class KeysetPage(Generic[ItemT]):
-    """The items after a position, and the position of the last one when more follow."""
-
-    items: list[ItemT]
-    next_key: Keyset | None
-
-
 class CursorPage(BaseModel, Generic[ItemT]):
     """One page of a list, and the cursor that asks for the next page (API v2)."""
 

@@ -1,40 +1,19 @@
-"""The errors that the business rules raise.
+"""The errors that the task tracker's rules raise.
 
-Each carries what an API needs to report it (a stable `code`, a `title` and a `detail` for
-people) but nothing of HTTP: `api/errors.py` maps the families (`NotFoundError`,
-`ConflictError`, `AuthenticationError`, `PermissionDeniedError`, `TooManyAttemptsError`) to
-status codes in one place.
+Each is a member of one of the families in `core/errors.py` (`NotFoundError`,
+`ConflictError`, `AuthenticationError`...), which `api/errors.py` maps to status codes.
 """
 
-from typing import ClassVar
+from fast_api_template.core.errors import (
+    AuthenticationError,
+    ConflictError,
+    DomainError,
+    InvalidTokenError,
+    NotFoundError,
+)
 
 
 # --8<-- [start:exceptions]
-class DomainError(Exception):
-    """A business rule refused the operation."""
-
-    code: ClassVar[str] = "domain-error"
-    title: ClassVar[str] = "The operation is not allowed"
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
-
-
-class NotFoundError(DomainError):
-    """The thing does not exist, or the acting user may not see it."""
-
-    code = "not-found"
-    title = "Not found"
-
-
-class ConflictError(DomainError):
-    """The operation conflicts with the current state of the thing."""
-
-    code = "conflict"
-    title = "Conflict with the current state"
-
-
 class ProjectNotFoundError(NotFoundError):
     """No project with this id belongs to the acting user."""
 
@@ -102,13 +81,6 @@ class InvalidCursorError(DomainError):
 
 
 # --8<-- [start:auth_exceptions]
-class AuthenticationError(DomainError):
-    """The request does not prove who makes it."""
-
-    code = "not-authenticated"
-    title = "Not authenticated"
-
-
 class InvalidCredentialsError(AuthenticationError):
     """The email or the password is wrong; which of the two is deliberately not said."""
 
@@ -119,13 +91,6 @@ class InvalidCredentialsError(AuthenticationError):
         super().__init__("The email or the password is wrong.")
 
 
-class InvalidTokenError(AuthenticationError):
-    """A token is malformed, forged, expired, spent or revoked."""
-
-    code = "invalid-token"
-    title = "Invalid token"
-
-
 class RefreshTokenReusedError(InvalidTokenError):
     """A spent refresh token came back: every token of its login is now revoked."""
 
@@ -134,24 +99,6 @@ class RefreshTokenReusedError(InvalidTokenError):
 
     def __init__(self) -> None:
         super().__init__("This refresh token was already used; log in again.")
-
-
-class PermissionDeniedError(DomainError):
-    """The user is known, but this operation needs a role that they do not have."""
-
-    code = "permission-denied"
-    title = "Permission denied"
-
-
-class TooManyAttemptsError(DomainError):
-    """Too many failed logins for the account or from the address, recently."""
-
-    code = "too-many-attempts"
-    title = "Too many attempts"
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(f"Too many failed logins; try again in {retry_after} seconds.")
-        self.retry_after = retry_after
 
 
 class EmailTakenError(ConflictError):

@@ -1,9 +1,12 @@
-"""Opaque, tamper-evident pagination cursors.
+"""Opaque, tamper-evident cursors: signed data that a client can carry but cannot forge.
 
-A cursor carries a keyset position between two requests: the JSON of the list's name and of
-the last item's `(created_at, id)`, then its HMAC-SHA256 signature, each base64url-encoded
-and joined by a dot. A client can read a cursor but cannot forge or edit one, and a cursor
-of one list is refused by another, so the server may change the format at any time.
+A cursor is the JSON of a payload and of the name of the list it belongs to (its scope),
+then its HMAC-SHA256 signature, each base64url-encoded and joined by a dot. A client can read
+a cursor but cannot forge or edit one, and a cursor of one list is refused by another, so the
+server may change the format at any time.
+
+This module knows no domain: what a payload means (a position in a list) is decided by its
+callers (`api/deps.py`).
 """
 
 import base64
@@ -11,10 +14,14 @@ import binascii
 import hashlib
 import hmac
 import json
-from datetime import datetime
+from collections.abc import Mapping
 
-from fast_api_template.schemas.pagination import Keyset
-from fast_api_template.services.exceptions import InvalidCursorError
+Payload = Mapping[str, str | int]
+"""What a cursor can carry: a few named strings and integers."""
+
+
+class CursorError(ValueError):
+    """A cursor that is malformed, was edited, or belongs to another list."""
 
 
 # --8<-- [start:cursor]
@@ -33,44 +40,41 @@ def _decode(text: str) -> bytes:
     return base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
 
 
-def encode_cursor(key: Keyset, *, scope: str, secret: str) -> str:
-    """Turn a keyset position into a signed cursor.
+def encode_cursor(data: Payload, *, scope: str, secret: str) -> str:
+    """Sign `data` into a cursor that is valid for one list.
 
     Args:
-        key: The sort key of the last item of a page.
+        data: What the cursor carries, e.g. the sort key of the last item of a page.
         scope: Names the list, e.g. `projects`; the cursor is valid there only.
         secret: The application's secret key.
 
     """
-    payload = json.dumps(
-        {"scope": scope, "created_at": key.created_at.isoformat(), "id": key.id},
-        separators=(",", ":"),
-    ).encode()
+    payload = json.dumps({"scope": scope, **data}, separators=(",", ":")).encode()
     signature = hmac.new(_signing_key(secret), payload, hashlib.sha256).digest()
     return f"{_encode(payload)}.{_encode(signature)}"
 
 
-def decode_cursor(cursor: str, *, scope: str, secret: str) -> Keyset:
-    """Check a cursor's signature and list, and return the position it carries.
+def decode_cursor(cursor: str, *, scope: str, secret: str) -> dict[str, str | int]:
+    """Check a cursor's signature and list, and return the data it carries.
 
     Raises:
-        InvalidCursorError: The cursor is malformed, edited, or of another list.
+        CursorError: The cursor is malformed, edited, or of another list.
 
     """
     try:
         encoded_payload, encoded_signature = cursor.split(".")
         payload, signature = _decode(encoded_payload), _decode(encoded_signature)
     except (ValueError, binascii.Error):
-        raise InvalidCursorError("The cursor is malformed.") from None
+        raise CursorError("The cursor is malformed.") from None
     expected = hmac.new(_signing_key(secret), payload, hashlib.sha256).digest()
     # compare_digest takes as long for a near miss as for a wild guess.
     if not hmac.compare_digest(signature, expected):
-        raise InvalidCursorError("The cursor was not issued by this service.")
+        raise CursorError("The cursor was not issued by this service.")
     # The signature proves that this service wrote the payload, so its shape is known.
-    data = json.loads(payload)
-    if data["scope"] != scope:
-        raise InvalidCursorError("The cursor belongs to another list.")
-    return Keyset(created_at=datetime.fromisoformat(data["created_at"]), id=data["id"])
+    data: dict[str, str | int] = json.loads(payload)
+    if data.pop("scope") != scope:
+        raise CursorError("The cursor belongs to another list.")
+    return data
 
 
 # --8<-- [end:cursor]

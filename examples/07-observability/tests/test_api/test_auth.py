@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import jwt
 import pytest
+from conftest import resources_of
 from fastapi import FastAPI
 
 from fast_api_template.api.deps import get_clock
@@ -130,7 +131,7 @@ def claims(user: User, **changes: Any) -> dict[str, Any]:
 
 
 def secret(app: FastAPI) -> str:
-    settings: Settings = app.state.settings
+    settings: Settings = resources_of(app).settings
     return settings.security.secret_key.get_secret_value()
 
 
@@ -184,7 +185,7 @@ async def test_the_token_of_a_deleted_user_is_refused(
 ) -> None:
     gone = await make_user("gone@example.com")
     headers = auth_headers(gone)
-    async with app.state.session_factory() as session, session.begin():
+    async with resources_of(app).session_factory() as session, session.begin():
         await session.delete(await session.get(User, gone.id))
 
     response = await anonymous.get(f"{V1}/users/me", headers=headers)

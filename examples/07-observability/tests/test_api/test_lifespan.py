@@ -42,4 +42,4 @@ async def test_production_start_up_leaves_the_schema_to_migrations() -> None:
     app = create_app(settings)
 
     async with app.router.lifespan_context(app):
-        assert app.state.session_factory is not None
+        assert app.state.resources.session_factory is not None

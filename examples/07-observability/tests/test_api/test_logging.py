@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 import structlog
+from conftest import AppFactory
 from failing_routes import add_failing_routes
 from fastapi import FastAPI
 
@@ -57,8 +58,14 @@ def restore_logging() -> Iterator[None]:
 
 
 @pytest.fixture
+async def app(make_app: AppFactory, settings: Settings) -> FastAPI:
+    """An app of this module's own: it has the failing routes too."""
+    return add_failing_routes(await make_app(settings))
+
+
+@pytest.fixture
 def routes(app: FastAPI) -> FastAPI:
-    return add_failing_routes(app)
+    return app
 
 
 async def test_one_access_line_per_request(

@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from conftest import resources_of
 from fastapi import FastAPI
 
 from fast_api_template.app import create_app
@@ -34,9 +35,9 @@ async def limited_app(database_url: str, redis_settings: RedisSettings) -> Async
 
 @pytest.fixture
 async def ada(limited_app: FastAPI, password: str) -> User:
-    async with limited_app.state.session_factory() as session, session.begin():
+    async with resources_of(limited_app).session_factory() as session, session.begin():
         return await UserService(session).register(
-            "ada@example.com", password, limited_app.state.passwords
+            "ada@example.com", password, resources_of(limited_app).passwords
         )
 
 

@@ -4,13 +4,14 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from conftest import AppFactory
 from failing_routes import add_failing_routes
 from fastapi import FastAPI
 from problem_checks import assert_problem
 
 from fast_api_template.app import create_app
 from fast_api_template.config import Environment, Settings
-from fast_api_template.services.exceptions import ConflictError
+from fast_api_template.core.errors import ConflictError
 
 pytestmark = pytest.mark.anyio
 
@@ -26,8 +27,14 @@ def settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture
+async def app(make_app: AppFactory, settings: Settings) -> FastAPI:
+    """An app of this module's own: it has the failing routes too."""
+    return add_failing_routes(await make_app(settings))
+
+
+@pytest.fixture
 def routes(app: FastAPI) -> FastAPI:
-    return add_failing_routes(app)
+    return app
 
 
 @pytest.mark.usefixtures("routes")

@@ -1,9 +1,11 @@
 """Readiness: 200 while the database answers, 503 problem details when it does not."""
 
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
 import pytest
+from conftest import resources_of
 from fastapi import FastAPI
 from problem_checks import assert_problem
 
@@ -33,7 +35,7 @@ async def test_not_ready_when_the_database_is_down(
 ) -> None:
     # The database goes away while the app runs: its sessions now reach a dead server.
     down = create_engine(DatabaseSettings(url=down_url.format(tmp=tmp_path)))
-    app.state.session_factory = create_session_factory(down)
+    app.state.resources = replace(resources_of(app), session_factory=create_session_factory(down))
     try:
         response = await client.get("/ready")
         alive = await client.get("/health")

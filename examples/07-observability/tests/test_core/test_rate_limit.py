@@ -3,8 +3,8 @@
 import pytest
 
 from fast_api_template.config import RedisSettings, SecuritySettings
+from fast_api_template.core.errors import TooManyAttemptsError
 from fast_api_template.core.rate_limit import LoginThrottle, create_storage
-from fast_api_template.services.exceptions import TooManyAttemptsError
 
 pytestmark = pytest.mark.anyio
 

@@ -10,17 +10,13 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from fast_api_template.config import RedisSettings, Settings
+from fast_api_template.core.errors import InvalidTokenError, TooManyAttemptsError
 from fast_api_template.core.rate_limit import LoginThrottle, create_storage
 from fast_api_template.core.security import Passwords, decode_access_token
 from fast_api_template.db import create_session_factory
 from fast_api_template.models import RefreshToken, User
 from fast_api_template.services.auth import AuthService
-from fast_api_template.services.exceptions import (
-    InvalidCredentialsError,
-    InvalidTokenError,
-    RefreshTokenReusedError,
-    TooManyAttemptsError,
-)
+from fast_api_template.services.exceptions import InvalidCredentialsError, RefreshTokenReusedError
 from fast_api_template.services.users import UserService
 
 pytestmark = pytest.mark.anyio

@@ -7,9 +7,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from fast_api_template.models import Project, Task, User
 from fast_api_template.models.domain.task import TaskStatus
-from fast_api_template.schemas.pagination import Keyset
-from fast_api_template.schemas.projects import ProjectCreate
-from fast_api_template.services.projects import ProjectService
+from fast_api_template.services.pagination import Keyset
+from fast_api_template.services.projects import NewProject, ProjectService
 from fast_api_template.services.tasks import TaskService
 
 pytestmark = pytest.mark.anyio
@@ -47,7 +46,7 @@ async def test_pages_cover_every_project_once_even_with_equal_timestamps(
 
 async def test_the_key_of_a_page_is_its_last_row(projects: ProjectService) -> None:
     for name in ["A", "B", "C"]:
-        await projects.create(ProjectCreate(name=name))
+        await projects.create(NewProject(name=name))
 
     page = await projects.list_after(None, 2)
 
@@ -57,8 +56,8 @@ async def test_the_key_of_a_page_is_its_last_row(projects: ProjectService) -> No
 async def test_other_owners_projects_are_never_listed(
     session: AsyncSession, projects: ProjectService, stranger: User
 ) -> None:
-    await ProjectService(session, actor=stranger).create(ProjectCreate(name="Secret"))
-    await projects.create(ProjectCreate(name="Mine"))
+    await ProjectService(session, actor=stranger).create(NewProject(name="Secret"))
+    await projects.create(NewProject(name="Mine"))
 
     page = await projects.list_after(None, 10)
 
@@ -68,7 +67,7 @@ async def test_other_owners_projects_are_never_listed(
 async def test_task_pages_filter_by_status(
     session: AsyncSession, projects: ProjectService, tasks: TaskService
 ) -> None:
-    project = await projects.create(ProjectCreate(name="Garden"))
+    project = await projects.create(NewProject(name="Garden"))
     assert project.id is not None
     for number, status in enumerate([TaskStatus.DOING, TaskStatus.TODO, TaskStatus.DOING]):
         session.add(Task(title=f"T{number}", project_id=project.id, status=status))

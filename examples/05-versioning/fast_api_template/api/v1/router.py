@@ -18,6 +18,8 @@ router = APIRouter(
         HTTPStatus.UNPROCESSABLE_ENTITY: {"model": Problem, "description": "Invalid request"},
     },
 )
+router.include_router(projects.v1_only)
 router.include_router(projects.router)
+router.include_router(tasks.v1_only)
 router.include_router(tasks.router)
 # --8<-- [end:router]

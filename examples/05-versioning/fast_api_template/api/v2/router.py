@@ -4,6 +4,8 @@ from http import HTTPStatus
 
 from fastapi import APIRouter
 
+from fast_api_template.api.v1.endpoints import projects as v1_projects
+from fast_api_template.api.v1.endpoints import tasks as v1_tasks
 from fast_api_template.api.v2.endpoints import projects, tasks
 from fast_api_template.schemas.problems import Problem
 
@@ -15,6 +17,10 @@ router = APIRouter(
         HTTPStatus.UNPROCESSABLE_ENTITY: {"model": Problem, "description": "Invalid request"},
     },
 )
+# A route whose contract did not change is served by the same code in both versions: v2
+# has its own routes only where its shapes differ (cursor lists, task status).
 router.include_router(projects.router)
+router.include_router(v1_projects.router)
 router.include_router(tasks.router)
+router.include_router(v1_tasks.router)
 # --8<-- [end:router]

@@ -18,7 +18,9 @@ router = APIRouter(
         HTTPStatus.UNPROCESSABLE_ENTITY: {"model": Problem, "description": "Invalid request"},
     },
 )
+router.include_router(projects.v1_only)
 router.include_router(projects.router)
+router.include_router(tasks.v1_only)
 router.include_router(tasks.router)
 router.include_router(users.router)
 router.include_router(auth.router)

@@ -10,6 +10,7 @@ from fast_api_template.schemas.fields import Storable
 from fast_api_template.schemas.pagination import Page
 from fast_api_template.schemas.problems import Problem
 from fast_api_template.schemas.projects import ProjectCreate, ProjectRead, ProjectUpdate
+from fast_api_template.services.projects import NewProject
 
 router = APIRouter(prefix="/projects", tags=["projects"])
 
@@ -40,7 +41,7 @@ async def list_projects(
 @router.post("", status_code=status.HTTP_201_CREATED, responses=CONFLICT)
 async def create_project(data: ProjectCreate, projects: ProjectServiceDep) -> ProjectRead:
     """Create a project. Its name must differ from those of your other projects."""
-    project = await projects.create(data)
+    project = await projects.create(NewProject(name=data.name, description=data.description))
     return ProjectRead.model_validate(project)
 
 
@@ -58,7 +59,9 @@ async def update_project(
     project_id: ProjectId, changes: ProjectUpdate, projects: ProjectServiceDep
 ) -> ProjectRead:
     """Change the fields you send, and only those."""
-    return ProjectRead.model_validate(await projects.update(project_id, changes))
+    return ProjectRead.model_validate(
+        await projects.update(project_id, changes.model_dump(exclude_unset=True))
+    )
 
 
 @router.delete("/{project_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)

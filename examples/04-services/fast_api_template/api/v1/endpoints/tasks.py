@@ -8,6 +8,7 @@ from fast_api_template.api.deps import PageDep, ProjectId, TaskId, TaskServiceDe
 from fast_api_template.schemas.pagination import Page
 from fast_api_template.schemas.problems import Problem
 from fast_api_template.schemas.tasks import TaskCreate, TaskRead, TaskUpdate
+from fast_api_template.services.tasks import NewTask
 
 router = APIRouter(prefix="/projects/{project_id}/tasks", tags=["tasks"])
 
@@ -34,7 +35,9 @@ async def list_tasks(
 )
 async def create_task(project_id: ProjectId, data: TaskCreate, tasks: TaskServiceDep) -> TaskRead:
     """Add a task to one of your projects, unless it is archived."""
-    return TaskRead.model_validate(await tasks.create(project_id, data))
+    return TaskRead.model_validate(
+        await tasks.create(project_id, NewTask(title=data.title, done=data.done))
+    )
 
 
 # --8<-- [end:create]
@@ -51,7 +54,9 @@ async def update_task(
     project_id: ProjectId, task_id: TaskId, changes: TaskUpdate, tasks: TaskServiceDep
 ) -> TaskRead:
     """Change the fields you send, and only those."""
-    return TaskRead.model_validate(await tasks.update(project_id, task_id, changes))
+    return TaskRead.model_validate(
+        await tasks.update(project_id, task_id, changes.model_dump(exclude_unset=True))
+    )
 
 
 @router.delete("/{task_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)

@@ -1,22 +1,22 @@
-"""Routes for projects in API v2: as in v1, but the list is paged with a cursor."""
+"""Routes for projects in API v2: the list, paged with a cursor.
+
+Every other project route is v1's, unchanged: api/v2/router.py includes it from there.
+"""
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, status
 
-from fast_api_template.api.deps import CursorDep, ProjectId, ProjectServiceDep
+from fast_api_template.api.deps import CursorDep, ProjectServiceDep
 from fast_api_template.models.domain.project import NAME_MAX_LENGTH
 from fast_api_template.schemas.fields import Storable
 from fast_api_template.schemas.pagination import CursorPage
 from fast_api_template.schemas.problems import Problem
-from fast_api_template.schemas.projects import ProjectCreate, ProjectRead, ProjectUpdate
+from fast_api_template.schemas.projects import ProjectRead
 
 router = APIRouter(prefix="/projects", tags=["projects"])
 
 NameContains = Annotated[str, Storable]
-CONFLICT: dict[int | str, dict[str, Any]] = {
-    status.HTTP_409_CONFLICT: {"model": Problem, "description": "Name already used"}
-}
 BAD_CURSOR: dict[int | str, dict[str, Any]] = {
     status.HTTP_400_BAD_REQUEST: {"model": Problem, "description": "Invalid cursor"}
 }
@@ -45,35 +45,3 @@ async def list_projects(
 
 
 # --8<-- [end:list]
-
-
-@router.post("", status_code=status.HTTP_201_CREATED, responses=CONFLICT)
-async def create_project(data: ProjectCreate, projects: ProjectServiceDep) -> ProjectRead:
-    """Create a project. Its name must differ from those of your other projects."""
-    return ProjectRead.model_validate(await projects.create(data))
-
-
-@router.get("/{project_id}")
-async def get_project(project_id: ProjectId, projects: ProjectServiceDep) -> ProjectRead:
-    """Show one of your projects."""
-    return ProjectRead.model_validate(await projects.get(project_id))
-
-
-@router.patch("/{project_id}", responses=CONFLICT)
-async def update_project(
-    project_id: ProjectId, changes: ProjectUpdate, projects: ProjectServiceDep
-) -> ProjectRead:
-    """Change the fields you send, and only those."""
-    return ProjectRead.model_validate(await projects.update(project_id, changes))
-
-
-@router.delete("/{project_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
-async def delete_project(project_id: ProjectId, projects: ProjectServiceDep) -> None:
-    """Delete a project and its tasks."""
-    await projects.delete(project_id)
-
-
-@router.post("/{project_id}/archive")
-async def archive_project(project_id: ProjectId, projects: ProjectServiceDep) -> ProjectRead:
-    """Archive a project: it keeps its tasks but takes no new ones."""
-    return ProjectRead.model_validate(await projects.archive(project_id))

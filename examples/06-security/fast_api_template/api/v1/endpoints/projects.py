@@ -1,4 +1,8 @@
-"""Routes for projects: parse the request, call the service, shape the response."""
+"""Routes for projects: parse the request, call the service, shape the response.
+
+Two routers: `router` holds the routes that API v2 serves unchanged (api/v2/router.py
+includes it too), `v1_only` the one that v2 replaced, the offset-paged list.
+"""
 
 from typing import Annotated, Any
 
@@ -10,8 +14,12 @@ from fast_api_template.schemas.fields import Storable
 from fast_api_template.schemas.pagination import Page
 from fast_api_template.schemas.problems import Problem
 from fast_api_template.schemas.projects import ProjectCreate, ProjectRead, ProjectUpdate
+from fast_api_template.services.projects import NewProject
 
+# --8<-- [start:routers]
 router = APIRouter(prefix="/projects", tags=["projects"], responses=UNAUTHORIZED)
+v1_only = APIRouter(prefix="/projects", tags=["projects"], responses=UNAUTHORIZED)
+# --8<-- [end:routers]
 
 NameContains = Annotated[str, Storable]
 CONFLICT: dict[int | str, dict[str, Any]] = {
@@ -19,7 +27,7 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.get("")
+@v1_only.get("")
 async def list_projects(
     projects: ProjectServiceDep,
     page: PageDep,
@@ -40,7 +48,7 @@ async def list_projects(
 @router.post("", status_code=status.HTTP_201_CREATED, responses=CONFLICT)
 async def create_project(data: ProjectCreate, projects: ProjectServiceDep) -> ProjectRead:
     """Create a project. Its name must differ from those of your other projects."""
-    project = await projects.create(data)
+    project = await projects.create(NewProject(name=data.name, description=data.description))
     return ProjectRead.model_validate(project)
 
 
@@ -58,7 +66,9 @@ async def update_project(
     project_id: ProjectId, changes: ProjectUpdate, projects: ProjectServiceDep
 ) -> ProjectRead:
     """Change the fields you send, and only those."""
-    return ProjectRead.model_validate(await projects.update(project_id, changes))
+    return ProjectRead.model_validate(
+        await projects.update(project_id, changes.model_dump(exclude_unset=True))
+    )
 
 
 @router.delete("/{project_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
