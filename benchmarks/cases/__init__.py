@@ -1,0 +1,20 @@
+"""The registry of benchmark cases: `python -m benchmarks` runs them in this order.
+
+To add a case (stage 08 adds: a cached vs an uncached hot read, N+1 vs fixed queries at 100
+and 1,000 rows, a blocking vs a non-blocking call beside a cheap endpoint):
+
+1. Write `benchmarks/cases/<name>.py` defining `CASE = Case(...)` (see `benchmarks.case`):
+   the routes the stage must serve, and a `run(context, stage)` that starts servers with
+   `context.serve(...)`, measures with `load.compare(...)`, and returns `ratio_outcome(...)`
+   (`metric="p99_ms"` for a latency ratio) or its own `Outcome` with its own table and plot.
+2. Put any single-file app it compares the stage with in `benchmarks/apps/`.
+3. Add the module below. Run `uv run python -m benchmarks --only <name>` and commit what it
+   writes under `benchmarks/results/` and `docs/assets/benchmarks/`.
+"""
+
+from benchmarks.case import Case
+from benchmarks.cases import health, hostile_body, task_list, workers
+
+CASES: dict[str, Case] = {
+    case.name: case for case in (health.CASE, task_list.CASE, workers.CASE, hostile_body.CASE)
+}

@@ -1,0 +1,132 @@
+"""`task_list`: an authenticated page of 100 tasks from the stage vs a one-function app.
+
+Before measuring, the case registers a user, logs in, and creates a project with 100 tasks,
+all through the stage's API. Both servers then answer the same request, with the same access
+token, from the same database; the case checks that their bodies are identical before it
+loads either. The ratio is what the structure costs on a real read: dependencies, services,
+ORM objects, response models and the edge, against `benchmarks/apps/bare_task_list.py`.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+import httpx
+
+from benchmarks.case import Case, Outcome, ratio_outcome
+from benchmarks.context import RunContext
+from benchmarks.load import BenchmarkError, Target, compare
+from benchmarks.plots import comparison_plot
+from benchmarks.report import comparison_table
+from benchmarks.stages import Stage
+
+TASKS = 100
+MINIMUM = 0.9
+LIST = "/api/v2/projects/{project_id}/tasks?limit=100"
+ROUTES = (
+    "POST /api/v2/users",
+    "POST /api/v2/auth/token",
+    "POST /api/v2/projects",
+    "POST /api/v2/projects/1/tasks",
+    "GET /api/v2/projects/1/tasks",
+)
+
+
+def run(context: RunContext, stage: Stage) -> Outcome:
+    """Fill the database through the stage, check both bodies, then load both in rounds."""
+    staged = context.stage_server(stage, f"stage {stage.name}")
+    bare = context.app_server(
+        stage,
+        "bare_task_list",
+        "one-function app",
+        env={
+            "BENCH_APP_DATABASE_URL": context.database.url,
+            "BENCH_APP_SECRET_KEY": context.secret,
+        },
+    )
+    with context.serve(staged, bare) as (stage_server, bare_server):
+        headers, project_id = _fill(stage_server.url, context.run_id)
+        path = LIST.format(project_id=project_id)
+        bodies = _same_bodies(bare_server.url + path, stage_server.url + path, headers)
+        comparison = compare(
+            Target("one-function app, same work", bare_server.url + path, headers),
+            Target(f"stage `{stage.name}`", stage_server.url + path, headers),
+            context.load,
+        )
+    note = (
+        f"Both answer `GET {LIST}` for the owner of a project of {TASKS} tasks, and both"
+        f" bodies were checked to be {bodies} before measuring. Per request both check the"
+        " bearer token (PyJWT, HS256), then in one transaction select the user by id, the"
+        " project by id and owner, and one more task than the page holds."
+    )
+    return ratio_outcome(
+        comparison,
+        label="stage / one function",
+        minimum=MINIMUM,
+        notes=(note,),
+        extra={"tasks": TASKS, "bodies": bodies},
+    )
+
+
+def _fill(url: str, run_id: str) -> tuple[dict[str, str], int]:
+    """Register, log in, and create a project with its tasks; return the auth header and id."""
+    email, password = f"benchmark-{run_id}@example.com", secrets.token_urlsafe(16)
+    with httpx.Client(base_url=url, timeout=30) as client:
+        _expect(client.post("/api/v2/users", json={"email": email, "password": password}), 201)
+        login = client.post("/api/v2/auth/token", data={"username": email, "password": password})
+        headers = {"Authorization": f"Bearer {_expect(login, 200)['access_token']}"}
+        project = client.post("/api/v2/projects", json={"name": "Benchmark"}, headers=headers)
+        project_id = int(_expect(project, 201)["id"])
+        for number in range(1, TASKS + 1):
+            task = {"title": f"Task {number}"}
+            _expect(
+                client.post(f"/api/v2/projects/{project_id}/tasks", json=task, headers=headers), 201
+            )
+    return headers, project_id
+
+
+def _expect(response: httpx.Response, status: int) -> dict[str, Any]:
+    if response.status_code != status:
+        raise BenchmarkError(
+            f"{response.request.method} {response.request.url.path} answered "
+            f"{response.status_code}, not {status}: {response.text[:500]}"
+        )
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def _same_bodies(bare_url: str, stage_url: str, headers: dict[str, str]) -> str:
+    """Return how the two answers compare: "byte-identical" or "identical after parsing".
+
+    Raises:
+        BenchmarkError: They differ, or either is not a 200 with a full page.
+
+    """
+    bare, staged = (httpx.get(url, headers=headers, timeout=30) for url in (bare_url, stage_url))
+    for response in (bare, staged):
+        _expect(response, 200)
+    if len(staged.json()["items"]) != TASKS:
+        raise BenchmarkError(f"the stage listed {len(staged.json()['items'])} tasks, not {TASKS}")
+    if bare.content == staged.content:
+        return "byte-identical"
+    if json.loads(bare.content) == json.loads(staged.content):
+        return "identical after parsing"
+    raise BenchmarkError(
+        "the two apps answer differently; the comparison would not be fair:\n"
+        f"stage: {staged.text[:400]}\nbare:  {bare.text[:400]}"
+    )
+
+
+CASE = Case(
+    name="task_list",
+    title="Authenticated list of 100 tasks",
+    question="What does the structure cost on a real read, against one function doing the same?",
+    target=f"stage / one function ≥ {MINIMUM}x (the structure costs at most 10%)",
+    routes=ROUTES,
+    apps=("bare_task_list",),
+    run=run,
+    table=comparison_table,
+    plot=comparison_plot,
+)
