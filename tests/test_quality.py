@@ -1,5 +1,5 @@
 """The tree is lint-clean and formatted, as CI's lint job checks it, and the kit's own code
-(tests, snippets, scripts) is strictly typed. The stages' types are checked in
+(tests, snippets, scripts, benchmarks) is strictly typed. The stages' types are checked in
 `test_stages.py`, each with its own settings.
 """
 
@@ -9,7 +9,9 @@ import pytest
 
 from kit import ROOT, run_tool
 
-OWN_CODE = [name for name in ("tests", "snippets", "scripts") if (ROOT / name).is_dir()]
+OWN_CODE = [
+    name for name in ("tests", "snippets", "scripts", "benchmarks") if (ROOT / name).is_dir()
+]
 
 
 @pytest.mark.parametrize(
