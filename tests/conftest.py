@@ -6,15 +6,22 @@ from pathlib import Path
 
 import pytest
 
+from kit import BuiltSite, build_site
+
 STAGE_REPORT_KEY = "stage_report"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """Add `--update-snippets`, which rewrites each snippet's recorded output."""
+    """Add `--update-snippets` and `--update-zensical`, which rewrite recorded outputs."""
     parser.addoption(
         "--update-snippets",
         action="store_true",
         help="rewrite snippets/*.out with what each snippet prints now",
+    )
+    parser.addoption(
+        "--update-zensical",
+        action="store_true",
+        help="rewrite tests/zensical-comparison.txt with what the Zensical build gives now",
     )
 
 
@@ -53,3 +60,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return -int(stage.name[:2]) if isinstance(stage, Path) else 0
 
     items.sort(key=stage_suite_rank)
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
+    """The guide, built once by `mkdocs build --strict` for every test that reads the site.
+
+    The tests that use it share the xdist group "site", so one worker builds it once.
+    """
+    return build_site(tmp_path_factory.mktemp("built") / "site")
