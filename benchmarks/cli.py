@@ -24,6 +24,7 @@ from benchmarks.load import (
     PythonClient,
     find_wrk,
 )
+from benchmarks.machine import describe
 from benchmarks.servers import CpuPlan
 from benchmarks.services import fresh_database, fresh_redis
 from benchmarks.stages import StageFinder, prepare
@@ -174,6 +175,7 @@ def run(options: argparse.Namespace) -> int:
             secret=secrets.token_urlsafe(32),
             smoke=options.smoke,
             hostile_requests=1 if options.smoke else options.requests,
+            machine=describe(),
         )
         print(f"Database: {database.describe()}. CPUs: {cpus.describe()}.")
         cases = selected_cases(options)

@@ -31,6 +31,7 @@ class RunContext:
     secret: str
     smoke: bool
     hostile_requests: int
+    machine: dict[str, object]
     stages: dict[Path, Stage] = field(default_factory=dict)
     _tables_ready: bool = field(default=False, repr=False)
 
@@ -65,25 +66,45 @@ class RunContext:
 
     def describe_settings(self, stage: Stage) -> str:
         """List the settings a stage server gets, with URLs and the secret left out."""
-        hidden = ("URL", "SECRET")
+        # Secrets, addresses and this run's own names: nothing a reader needs, and they would
+        # change the table at every run.
+        hidden = ("URL", "SECRET", "KEY_PREFIX")
         settings = self.stage_settings(stage)
         if not settings:
             return "no settings (it has none)"
-        return ", ".join(
-            f"`{name}={'...' if any(word in name for word in hidden) else value}`"
+        shown = {
+            name.removeprefix(ENV_PREFIX): "..." if any(word in name for word in hidden) else value
             for name, value in settings.items()
-        )
+        }
+        listed = ", ".join(f"`{name}={value}`" for name, value in shown.items())
+        return f"the settings (each `{ENV_PREFIX}` + name) {listed}"
 
     def stage_server(
-        self, stage: Stage, label: str, *, workers: int = 1, cpus: frozenset[int] | None = None
+        self,
+        stage: Stage,
+        label: str,
+        *,
+        workers: int = 1,
+        cpus: frozenset[int] | None = None,
+        settings: Mapping[str, str] | None = None,
     ) -> ServerSpec:
-        """Describe a server of the stage, on the server CPU unless `cpus` says otherwise."""
+        """Describe a server of the stage, on the server CPU unless `cpus` says otherwise.
+
+        Args:
+            stage: The stage.
+            label: What the results call the server.
+            workers: uvicorn's worker processes.
+            cpus: The CPUs it may use.
+            settings: Settings to change, by name without the prefix (`DATABASE__ECHO`).
+
+        """
+        extra = {f"{ENV_PREFIX}{name}": value for name, value in (settings or {}).items()}
         return ServerSpec(
             label=label,
             python=stage.python,
             app=APP,
             cwd=stage.copy,
-            env=uv_environment() | self.stage_settings(stage),
+            env=uv_environment() | self.stage_settings(stage) | extra,
             workers=workers,
             cpus=cpus if cpus is not None else self.cpus.server,
             creates_tables=True,

@@ -201,7 +201,8 @@ class LoadSettings:
         """Say how the load was applied, for the results."""
         return (
             f"{self.generator.name} {self.generator.version}, one thread, "
-            f"{self.connections} connections; {self.rounds} round(s) of {self.seconds:g} s "
+            f"{self.connections} connections; {self.rounds} round{'s' if self.rounds > 1 else ''}"
+            f" of {self.seconds:g} s "
             f"per server, alternated, after {self.warmup_seconds:g} s of warm-up each"
         )
 

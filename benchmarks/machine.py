@@ -37,16 +37,13 @@ def _git(*args: str) -> str:
     return finished.stdout.strip() if finished.returncode == 0 else ""
 
 
-def describe(*, stage_source: Path | None = None) -> dict[str, object]:
-    """Return the machine's facts, the date and the commit that was measured.
+def describe() -> dict[str, object]:
+    """Return the machine's facts, and the date and commit of the run, taken at its start.
 
-    `git_dirty` says whether the benchmark code or the measured stage had uncommitted
-    changes: the commit alone then does not say what ran.
+    `git_dirty` says whether the benchmark code or the stages had uncommitted changes when the
+    run started: the commit alone then does not say what ran.
     """
-    watched = ["benchmarks"]
-    if stage_source is not None:
-        watched.append(stage_source.relative_to(ROOT).as_posix())
-    changes = _git("status", "--porcelain", "--", *watched, ":!benchmarks/results")
+    changes = _git("status", "--porcelain", "--", "benchmarks", "examples", ":!benchmarks/results")
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "cpu_model": cpu_model(),

@@ -8,8 +8,9 @@ SQLAlchemy engine with the stage's pool settings), and the same JSON body, byte 
 middleware, no dependency injection, no ORM objects and no response model: the runner checks
 that both bodies are identical before it measures either.
 
-Settings, from the environment: `BENCH_APP_DATABASE_URL` (a SQLAlchemy async URL) and
-`BENCH_APP_SECRET_KEY` (the stage's secret key).
+Settings, from the environment: `BENCH_APP_DATABASE_URL` (a SQLAlchemy async URL),
+`BENCH_APP_SECRET_KEY` (the stage's secret key), and `BENCH_APP_DATABASE_ECHO=1` to log each
+statement, as the stage's `database.echo` does, for the runner to compare.
 """
 
 import base64
@@ -41,6 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 DATABASE_URL = os.environ["BENCH_APP_DATABASE_URL"]
 SECRET_KEY = os.environ["BENCH_APP_SECRET_KEY"]
+ECHO = os.environ.get("BENCH_APP_DATABASE_ECHO") == "1"
 MAX_ID = 2**31 - 1
 MAX_LIMIT = 100
 
@@ -80,19 +82,20 @@ tasks = Table(
 )
 
 
-def create_engine(url: str) -> AsyncEngine:
+def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """Create the engine as the stage does with its default settings.
 
     On PostgreSQL: the same pool, the same check of each connection as it leaves the pool,
     and the same timeouts. On SQLite: the same connection set-up and `BEGIN IMMEDIATE`.
     """
     if url.startswith("sqlite"):
-        engine = create_async_engine(url)
+        engine = create_async_engine(url, echo=echo)
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
         event.listen(engine.sync_engine, "begin", _begin_immediate)
         return engine
     return create_async_engine(
         url,
+        echo=echo,
         pool_size=5,
         max_overflow=10,
         pool_timeout=30,
@@ -118,7 +121,7 @@ def _begin_immediate(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-engine = create_engine(DATABASE_URL)
+engine = create_engine(DATABASE_URL, echo=ECHO)
 
 
 @asynccontextmanager

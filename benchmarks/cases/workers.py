@@ -33,7 +33,9 @@ def run(context: RunContext, stage: Stage) -> Outcome:
     cpus = "every CPU" if every is None else f"CPUs {','.join(str(cpu) for cpu in sorted(every))}"
     note = (
         f"Both servers could use {cpus}, and the load generator ran on one of them: with two"
-        " cores, it takes CPU time from one of the two workers."
+        " cores, it takes CPU time from one of the two workers. The workers share one"
+        " listening socket and wrk keeps its connections open, so how the connections happen"
+        " to split between the workers at the start of a round decides much of that round."
     )
     return ratio_outcome(comparison, label="2 workers / 1", minimum=MINIMUM, notes=(note,))
 
