@@ -26,7 +26,10 @@ class Health(BaseModel):
 router = APIRouter(tags=["health"])
 
 
+# HEAD too, as load balancers often probe with it (left out of the OpenAPI document, where
+# it would repeat GET).
 @router.get("/health")
+@router.head("/health", include_in_schema=False)
 async def health() -> Health:
     """Tell a load balancer or a person that the process answers."""
     return Health(status="ok")

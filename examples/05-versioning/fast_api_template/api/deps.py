@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from fast_api_template.config import Settings
 from fast_api_template.db import SessionFactory, transaction
 from fast_api_template.models import User
+from fast_api_template.schemas.fields import Storable
 from fast_api_template.schemas.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, CursorPage
 from fast_api_template.services.exceptions import InvalidCursorError
 from fast_api_template.services.pagination import Keyset, KeysetPage, PageParams
@@ -155,7 +156,7 @@ class CursorParams:
 def get_cursor_params(
     settings: SettingsDep,
     cursor: Annotated[
-        str | None,
+        Annotated[str, Storable] | None,
         Query(
             max_length=MAX_CURSOR_LENGTH,
             description="The next_cursor of the previous page; leave it out for the first.",
