@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import hashlib
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 
 from benchmarks import PACKAGE, ROOT
@@ -33,6 +34,7 @@ def fingerprint(paths: Iterable[Path]) -> str:
     return digest.hexdigest()
 
 
+@cache
 def _behaviour(path: Path) -> bytes:
     if path.suffix != ".py":
         return path.read_bytes()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ def check(results: Path, assets: Path) -> int:
         problems += _document_problems(name, document, results, assets)
         stage = document["stage"]["name"]
         source = next((path for path in stage_dirs() if path.name == stage), None)
-        if source is not None and stage_fingerprint(source) != document["stage"]["fingerprint"]:
+        if source is not None and _fingerprint(source) != document["stage"]["fingerprint"]:
             warnings.append(f"{name}: stage {stage} changed since it was measured")
         if stage != newest:
             warnings.append(f"{name}: measured {stage}; the newest stage is {newest}")
@@ -44,6 +45,11 @@ def check(results: Path, assets: Path) -> int:
     if problems:
         print(f"Run `{COMMAND} --only <case>` for each stale case and commit what it writes.")
     return 1 if problems else 0
+
+
+@cache
+def _fingerprint(stage: Path) -> str:
+    return stage_fingerprint(stage)
 
 
 def _document_problems(

@@ -28,7 +28,7 @@ from benchmarks.probe import LIBRARIES, version_of
 # One definition of a stage's folders and lesson files, shared with the diff script and tests.
 if str(SCRIPTS) not in sys.path:
     sys.path.append(str(SCRIPTS))
-from stage_diffs import is_lesson_file, stage_dirs, stage_files
+from stage_diffs import IGNORED_PARTS, is_lesson_file, stage_dirs
 
 __all__ = [
     "Stage",
@@ -73,11 +73,26 @@ class Stage:
         return stage_fingerprint(self.copy)
 
 
+def lesson_files(stage: Path) -> list[Path]:
+    """List a stage's lesson files, relative to it, sorted, as the diff script selects them.
+
+    The walk skips ignored folders instead of filtering their files afterwards: a stage's
+    `.venv` alone holds tens of thousands of files.
+    """
+    found = []
+    for directory, folders, files in os.walk(stage):
+        relative = Path(directory).relative_to(stage)
+        folders[:] = [name for name in folders if name not in IGNORED_PARTS]
+        found += [relative / name for name in files if is_lesson_file(relative / name)]
+    return sorted(found, key=lambda path: path.as_posix())
+
+
 def stage_fingerprint(stage: Path) -> str:
-    """Hash a stage's lesson files (names and contents), as the diff script reads them."""
+    """Hash a stage's lesson files: their names and contents."""
     digest = hashlib.sha256()
-    for name, text in stage_files(stage).items():
-        digest.update(f"{name}\0{text}\0".encode())
+    for relative in lesson_files(stage):
+        digest.update(relative.as_posix().encode() + b"\0")
+        digest.update((stage / relative).read_bytes() + b"\0")
     return digest.hexdigest()
 
 
