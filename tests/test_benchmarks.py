@@ -40,6 +40,7 @@ the test summary, and each table states the stage and commit it measured.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -164,11 +165,14 @@ def guide_pages() -> list[Path]:
     return [page for page in pages if not any(page.is_relative_to(g) for g in GENERATED_PAGES)]
 
 
-def run_benchmarks(*args: str) -> subprocess.CompletedProcess[str]:
+def run_benchmarks(
+    *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run `python -m benchmarks` from the repository's root with this suite's interpreter."""
     return subprocess.run(
         [sys.executable, "-m", "benchmarks", *args],
         cwd=ROOT,
+        env=env,
         capture_output=True,
         text=True,
         timeout=300,
@@ -190,6 +194,14 @@ def test_a_smoke_run_writes_results_with_the_machine_facts(tmp_path: Path) -> No
     assert document["setup"]["smoke"] is True
     assert document["ratio"] > 0
     assert document["headline"] in (tmp_path / "health.md").read_text(encoding="utf-8")
+
+
+def test_without_wrk_a_real_run_says_how_to_install_it() -> None:
+    # An empty PATH: no wrk to find. The runner must stop before it starts anything.
+    result = run_benchmarks("--only", "health", env={**os.environ, "PATH": ""})
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "apt-get install wrk" in result.stderr
 
 
 def test_the_results_are_those_of_this_checkouts_benchmark_code() -> None:
