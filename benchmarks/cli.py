@@ -54,15 +54,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--duration",
         type=float,
-        default=3.0,
+        default=2.0,
         metavar="SECONDS",
-        help="length of one round of load on one server (default: 3)",
+        help="length of one round of load on one server, whole seconds (default: 2)",
     )
     parser.add_argument(
         "--rounds",
         type=int,
-        default=5,
-        help="rounds per server, alternated between the two (default: 5)",
+        default=7,
+        help="rounds per server, alternated between the two (default: 7)",
     )
     parser.add_argument(
         "--warmup",
