@@ -7,6 +7,12 @@ and 1,000 rows, a blocking vs a non-blocking call beside a cheap endpoint):
    the routes the stage must serve, and a `run(context, stage)` that starts servers with
    `context.serve(...)`, measures with `load.compare(...)`, and returns `ratio_outcome(...)`
    (`metric="p99_ms"` for a latency ratio) or its own `Outcome` with its own table and plot.
+   To compare two settings of the stage (its cache off and on), start two servers of it,
+   each with its own `settings=`. To count the SQL statements of a request (N+1 vs fixed,
+   at 100 and 1,000 rows), start a server with `settings={"DATABASE__ECHO": "true"}` and
+   use `benchmarks.sql.statements_of`.
+   For a cheap endpoint's latency while a blocking one is loaded, run a second
+   `context.load.generator.run(...)` on a thread during the measured one.
 2. Put any single-file app it compares the stage with in `benchmarks/apps/`.
 3. Add the module below. Run `uv run python -m benchmarks --only <name>` and commit what it
    writes under `benchmarks/results/` and `docs/assets/benchmarks/`.

@@ -10,7 +10,6 @@ ORM objects, response models and the edge, against `benchmarks/apps/bare_task_li
 from __future__ import annotations
 
 import json
-import re
 import secrets
 from typing import Any
 
@@ -21,6 +20,7 @@ from benchmarks.context import RunContext
 from benchmarks.load import BenchmarkError, Target, compare
 from benchmarks.plots import comparison_plot
 from benchmarks.report import comparison_table
+from benchmarks.sql import gist, statements_of
 from benchmarks.stages import Stage
 
 TASKS = 100
@@ -57,7 +57,7 @@ def run(context: RunContext, stage: Stage) -> Outcome:
         f"Both answer `GET {LIST}` for the owner of a project of {TASKS} tasks. Before"
         f" measuring, the run checked that both bodies are {bodies}, and that both run the"
         f" same {len(statements)} SQL statements per request, in the same order (from their"
-        f" SQL logs): {'; '.join(_gist(statement) for statement in statements)}. Both check"
+        f" SQL logs): {'; '.join(gist(statement) for statement in statements)}. Both check"
         " the bearer token with PyJWT (HS256), and both engines are set up as the stage's."
     )
     return ratio_outcome(
@@ -118,76 +118,28 @@ def _same_bodies(bare_url: str, stage_url: str, headers: dict[str, str]) -> str:
     )
 
 
-# A statement as SQLAlchemy's echo logs it: its time, then the statement's first line.
-_ECHO_LINE = re.compile(
-    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO sqlalchemy\.engine\.Engine (?P<message>.*)$"
-)
-# Lines of the other loggers: the stage's JSON lines, uvicorn's plain ones.
-_OTHER_LOG_LINES = ("{", "INFO:", "WARNING:", "ERROR:")
-
-
 def _same_statements(
     context: RunContext, stage: Stage, path: str, headers: dict[str, str], app_env: dict[str, str]
 ) -> list[str]:
     """Return the statements of one request, after checking that both apps run the same.
-
-    Two more servers log their statements (`echo`): the second request of each is compared
-    (the first also sets up the engine). Logging every statement would slow down the servers
-    that are measured, so they log none.
 
     Raises:
         BenchmarkError: The two apps run different statements.
 
     """
     staged = context.stage_server(stage, "stage, SQL logged", settings={"DATABASE__ECHO": "true"})
-    bare = context.app_server(
-        stage,
-        "bare_task_list",
-        "one function, SQL logged",
-        env=app_env | {"BENCH_APP_DATABASE_ECHO": "1"},
-    )
+    echo = app_env | {"BENCH_APP_DATABASE_ECHO": "1"}
+    bare = context.app_server(stage, "bare_task_list", "one function, SQL logged", env=echo)
     with context.serve(staged, bare) as servers:
-        logged = []
-        for server in servers:
-            # The first request of an engine also asks the server for its version and such.
-            _expect(httpx.get(server.url + path, headers=headers, timeout=30), 200)
-            start = server.log.stat().st_size
-            _expect(httpx.get(server.url + path, headers=headers, timeout=30), 200)
-            with server.log.open(encoding="utf-8", errors="replace") as log:
-                log.seek(start)
-                logged.append(_statements(log.read()))
-    staged_statements, bare_statements = logged
+        staged_statements, bare_statements = (
+            statements_of(server, path, headers) for server in servers
+        )
     if staged_statements != bare_statements or not staged_statements:
         raise BenchmarkError(
             "the two apps run different SQL; the comparison would not be fair:\n"
             f"stage: {staged_statements}\nbare:  {bare_statements}"
         )
     return staged_statements
-
-
-def _statements(log: str) -> list[str]:
-    """Return the statements in a server's log, one line each, without their parameters."""
-    statements: list[list[str]] = []
-    in_statement = False
-    for line in log.splitlines():
-        echoed = _ECHO_LINE.match(line)
-        if echoed:
-            statements.append([echoed.group("message")])
-            in_statement = True
-        elif in_statement and not line.startswith(_OTHER_LOG_LINES):
-            statements[-1].append(line)  # the statement goes on over several lines
-        else:
-            in_statement = False
-    joined = [" ".join(" ".join(lines).split()) for lines in statements]
-    # "[generated in 0.0002s] (1, 101)": the parameters and timing of the statement before.
-    return [statement for statement in joined if not statement.startswith("[")]
-
-
-def _gist(statement: str) -> str:
-    """Shorten a statement to its verb and table: `SELECT tasks`."""
-    table = re.search(r"\bFROM (\w+)", statement)
-    verb = statement.split()[0]
-    return f"{verb} {table.group(1)}" if table else statement
 
 
 CASE = Case(
