@@ -57,11 +57,11 @@ def _git(*args: str) -> str:
     ).stdout
 
 
-def committed_text(path: Path) -> str | None:
-    """Return a file's text at HEAD, or None when HEAD does not have it."""
+def committed_text(path: Path, revision: str = "HEAD") -> str | None:
+    """Return a file's text at `revision`, or None when that commit does not have it."""
     relative = path.relative_to(ROOT).as_posix()
     result = subprocess.run(  # noqa: S603
-        ["git", "show", f"HEAD:{relative}"],  # noqa: S607
+        ["git", "show", f"{revision}:{relative}"],  # noqa: S607
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -70,10 +70,10 @@ def committed_text(path: Path) -> str | None:
     return result.stdout if result.returncode == 0 else None
 
 
-def changes_of(stage: Path) -> list[Change]:
-    """List the lesson files of `stage` that differ from HEAD, new and deleted ones included."""
+def changes_of(stage: Path, since: str = "HEAD") -> list[Change]:
+    """List the lesson files of `stage` that differ from `since`, new and deleted ones included."""
     relative_stage = stage.relative_to(ROOT).as_posix()
-    tracked = _git("diff", "--name-only", "HEAD", "--", relative_stage).splitlines()
+    tracked = _git("diff", "--name-only", since, "--", relative_stage).splitlines()
     untracked = _git(
         "ls-files", "--others", "--exclude-standard", "--", relative_stage
     ).splitlines()
@@ -85,7 +85,7 @@ def changes_of(stage: Path) -> list[Change]:
         if not is_lesson_file(relative) or relative.name in SUMMARISED_FILES:
             continue
         new = path.read_text(encoding="utf-8") if path.is_file() else None
-        changes.append(Change(relative.as_posix(), committed_text(path), new))
+        changes.append(Change(relative.as_posix(), committed_text(path, since), new))
     return changes
 
 
@@ -136,11 +136,21 @@ def apply_change(change: Change, target: Path) -> str:
     return "conflict" if conflicted else "merged"
 
 
-def carry_forward(source: Path, *, dry_run: bool = False) -> list[Outcome]:
-    """Apply the uncommitted changes of `source` to every later stage."""
+def carry_forward(
+    source: Path, *, since: str = "HEAD", last: str | None = None, dry_run: bool = False
+) -> list[Outcome]:
+    """Apply the changes of `source` since a commit (the last, by default) to later stages.
+
+    Args:
+        source: The stage that was changed.
+        since: The commit to compare with; HEAD carries the uncommitted changes.
+        last: The name of the last stage to change (e.g. `06-security`); None for all.
+        dry_run: Report what would change, and change nothing.
+
+    """
     stages = stage_dirs()
-    later = stages[stages.index(source) + 1 :]
-    changes = changes_of(source)
+    later = [s for s in stages[stages.index(source) + 1 :] if last is None or s.name <= last]
+    changes = changes_of(source, since)
     outcomes = []
     for stage in later:
         for change in changes:
@@ -159,13 +169,23 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("stage", type=Path, help="the stage you changed, e.g. examples/04-services")
     parser.add_argument(
+        "--since",
+        default="HEAD",
+        help="carry what changed since this commit (default: the uncommitted changes)",
+    )
+    parser.add_argument(
+        "--to", help="the last stage to change (default: every later stage), e.g. 06-security"
+    )
+    parser.add_argument(
         "--dry-run", action="store_true", help="say what would change, change nothing"
     )
     arguments = parser.parse_args(argv)
     source = arguments.stage.resolve()
     if source not in stage_dirs():
         parser.error(f"{arguments.stage} is not a stage folder under examples/")
-    outcomes = carry_forward(source, dry_run=arguments.dry_run)
+    outcomes = carry_forward(
+        source, since=arguments.since, last=arguments.to, dry_run=arguments.dry_run
+    )
     for outcome in outcomes:
         print(f"{outcome.stage}/{outcome.relative}: {outcome.result}")
     if any(o.relative == "pyproject.toml" for o in outcomes):

@@ -13,6 +13,7 @@ or from `.env`, because it decides which other file is read.
 """
 
 import os
+import zlib
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from functools import lru_cache
@@ -263,6 +264,11 @@ def production_problems(settings: Settings) -> list[str]:
             f"{env_var_name('security', 'secret_key')}: "
             f"expected at least {MIN_SECRET_KEY_LENGTH} characters"
         )
+    elif repeats_itself(secret_key):
+        problems.append(
+            f"{env_var_name('security', 'secret_key')}: repeats itself, so it is easy to guess; "
+            "use a random one"
+        )
     if settings.app.debug:
         problems.append(f"{env_var_name('app', 'debug')}: must be false (it leaks tracebacks)")
     if settings.database.url.get_secret_value().startswith("sqlite"):
@@ -274,11 +280,22 @@ def production_problems(settings: Settings) -> list[str]:
         problems.append(
             f"{env_var_name('database', 'echo')}: must be false (it logs query parameters)"
         )
-    if "*" in settings.cors.allow_origins:
+    if {"*", "null"} & set(settings.cors.allow_origins):
+        # "null" is the origin of sandboxed frames and local files: anyone can send it.
         problems.append(
-            f"{env_var_name('cors', 'allow_origins')}: expected explicit origins, not *"
+            f"{env_var_name('cors', 'allow_origins')}: expected explicit origins, not * or null"
         )
     return problems
+
+
+def repeats_itself(secret: str) -> bool:
+    """Whether a secret compresses to fewer bytes than a key must have.
+
+    Random characters do not compress: 32 of them stay over 32 bytes. "k" * 40, or a word
+    typed five times, shrink to a third. This catches the lazy key, not every weak one; a
+    generated key passes, so generate one.
+    """
+    return len(zlib.compress(secret.encode())) < MIN_SECRET_KEY_LENGTH
 
 
 # --8<-- [end:prod_checks]
@@ -326,13 +343,26 @@ def load_settings() -> Settings:
         env = Environment(raw_env)
     except ValueError:
         expected = ", ".join(member.value for member in Environment)
-        raise ConfigurationError([f"{ENV_VAR}: expected one of {expected}"]) from None
+        # Still read every other setting, as in dev, to report all the problems at once.
+        problems = [f"{ENV_VAR}: expected one of {expected}", *_problems_in(Environment.DEV)]
+        raise ConfigurationError(problems) from None
     try:
         return Settings(_env_file=env_files(env), env=env)
     except ValidationError as error:
         raise ConfigurationError.from_validation_error(error) from None
     except SettingsSourceError as error:  # e.g. a nested model given as broken JSON
         raise ConfigurationError([str(error)]) from None
+
+
+def _problems_in(env: Environment) -> list[str]:
+    """List what is wrong with the settings read for `env`, one line per variable."""
+    try:
+        Settings(_env_file=env_files(env), env=env)
+    except ValidationError as error:
+        return ConfigurationError.from_validation_error(error).problems
+    except SettingsSourceError as error:
+        return [str(error)]
+    return []
 
 
 @lru_cache

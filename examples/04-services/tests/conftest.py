@@ -187,6 +187,18 @@ def database_url(request: pytest.FixtureRequest) -> str:
 # --8<-- [end:databases]
 
 
+def production_settings() -> Settings:
+    """Settings that production accepts: a random secret key, and PostgreSQL on port 9.
+
+    Nothing listens on port 9, so a test that reaches for the database by mistake fails.
+    """
+    return Settings(
+        env=Environment.PROD,
+        database={"url": "postgresql+asyncpg://app:pw@127.0.0.1:9/app"},
+        security={"secret_key": secrets.token_urlsafe(32)},
+    )
+
+
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     """Settings of the test environment, on the test's database."""

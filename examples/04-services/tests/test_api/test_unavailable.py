@@ -75,10 +75,10 @@ async def test_a_stopped_database_is_a_503_until_it_returns(
 
 
 async def test_a_hung_database_is_a_503_within_the_timeouts(
-    postgres_url: str, make_app: AppFactory
+    emptied_postgres: str, make_app: AppFactory
 ) -> None:
-    async with faulty_proxy(postgres_url) as proxy:
-        app = await app_through(proxy, postgres_url, make_app)
+    async with faulty_proxy(emptied_postgres) as proxy:
+        app = await app_through(proxy, emptied_postgres, make_app)
         async with make_client(app) as client:
             await client.get("/api/v1/projects")  # a connection now waits in the pool
             await proxy.set_mode("hang")
