@@ -7,9 +7,10 @@ from functools import partial
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from pydantic import BaseModel
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from fast_api_template.api.deps import Resources
-from fast_api_template.api.errors import register_error_handlers
+from fast_api_template.api.errors import UnhandledErrorMiddleware, register_error_handlers
 from fast_api_template.api.v1.router import router as v1_router
 from fast_api_template.api.v2.router import router as v2_router
 from fast_api_template.api.versioning import DeprecationMiddleware, add_version_docs
@@ -31,7 +32,10 @@ class Health(BaseModel):
 router = APIRouter(tags=["health"])
 
 
+# HEAD too, as load balancers often probe with it (left out of the OpenAPI document, where
+# it would repeat GET).
 @router.get("/health")
+@router.head("/health", include_in_schema=False)
 async def health() -> Health:
     """Tell a load balancer or a person that the process answers."""
     return Health(status="ok")
@@ -79,6 +83,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # reach every route (see api/deps.py).
         lifespan=partial(lifespan, settings=settings),
     )
+    # Added first, so it is the innermost: every answer, a bug's 500 included, passes
+    # through the middleware added after it (CORS, deprecation, security headers).
+    app.add_middleware(UnhandledErrorMiddleware)
     if settings.cors.allow_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -90,6 +97,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(router)
     add_versions(app, settings)
     add_security_headers(app, settings)
+    if settings.app.trusted_proxies:
+        # Outermost: every layer inside sees the client that the proxy names.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.app.trusted_proxies)
     return app
 
 

@@ -205,6 +205,19 @@ def database_url(request: pytest.FixtureRequest) -> str:
 # --8<-- [end:databases]
 
 
+def production_settings() -> Settings:
+    """Settings that production accepts: a random secret key, PostgreSQL and Redis on port 9.
+
+    Nothing listens on port 9, so a test that reaches for either by mistake fails.
+    """
+    return Settings(
+        env=Environment.PROD,
+        database={"url": "postgresql+asyncpg://app:pw@127.0.0.1:9/app"},
+        redis={"url": "redis://127.0.0.1:9/0"},
+        security={"secret_key": secrets.token_urlsafe(32)},
+    )
+
+
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     """Settings of the test environment, on the test's database."""
@@ -377,7 +390,8 @@ async def client(app: FastAPI, user: User) -> AsyncIterator[httpx.AsyncClient]:
 
 
 # --8<-- [start:redis]
-def _redis_server_url() -> str:
+def redis_url() -> str:
+    """The URL of the Redis server for the tests, or skip (fail with REQUIRE_SERVICES=1)."""
     url = os.environ.get("TEST_REDIS_URL")
     if url:
         return url
@@ -392,11 +406,14 @@ async def redis_settings(request: pytest.FixtureRequest) -> AsyncIterator[RedisS
     if request.param == "memory":
         yield RedisSettings()
         return
-    redis = RedisSettings(
-        url=_redis_server_url(), key_prefix=f"{REDIS_PREFIX}-{secrets.token_hex(4)}"
-    )
+    redis = RedisSettings(url=redis_url(), key_prefix=key_prefix())
     yield redis
     await create_storage(redis).reset()  # deletes this test's keys, and only those
+
+
+def key_prefix() -> str:
+    """A key prefix that no other test uses."""
+    return f"{REDIS_PREFIX}-{secrets.token_hex(4)}"
 
 
 # --8<-- [end:redis]

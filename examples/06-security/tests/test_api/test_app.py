@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from fast_api_template.api.deps import SettingsDep
+from fast_api_template.api.errors import UnhandledErrorMiddleware
 from fast_api_template.api.versioning import DeprecationMiddleware
 from fast_api_template.app import create_app
 from fast_api_template.config import CorsSettings, Environment, Settings
@@ -57,8 +58,8 @@ def test_allowed_origin_may_call_from_a_browser() -> None:
 async def test_no_origin_is_allowed_by_default(app: FastAPI, client: httpx.AsyncClient) -> None:
     response = await client.get("/health", headers={"Origin": "https://app.example.com"})
 
-    # Only v1's deprecation headers (stage 05) and the security headers (stage 06): no CORS.
+    # The security headers, v1's deprecation headers and the 500 answer: no CORS.
     classes: list[object] = [middleware.cls for middleware in app.user_middleware]
-    assert classes == [SecurityHeadersMiddleware, DeprecationMiddleware]
+    assert classes == [SecurityHeadersMiddleware, DeprecationMiddleware, UnhandledErrorMiddleware]
     assert response.status_code == 200
     assert "access-control-allow-origin" not in response.headers
