@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ import httpx
 
 from benchmarks.case import Case, Document, Outcome
 from benchmarks.context import MAX_BODY_SIZE, RunContext
-from benchmarks.load import percentile
+from benchmarks.load import BenchmarkError, percentile
 from benchmarks.plots import bar_chart
 from benchmarks.report import format_figure, notes_and_footer
 from benchmarks.stages import Stage
@@ -123,6 +124,11 @@ def run(context: RunContext, stage: Stage) -> Outcome:
         }
     for name, (label, _) in BODIES.items():
         rows[name]["label"] = label
+        if HTTPStatus.TOO_MANY_REQUESTS in rows[name]["statuses"]:
+            raise BenchmarkError(
+                f"{label}: answered 429, so a limit and not the body was measured; "
+                "raise the stage's limit in RunContext.stage_settings"
+            )
     hostile = [row for name, row in rows.items() if name != "reference"]
     slowest = max(row["max_ms"] for row in hostile)
     largest = max(row["answer_bytes"] for row in hostile)
