@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kit import BuiltSite, build_site
+from kit import BuiltSite, build_site_once
 
 STAGE_REPORT_KEY = "stage_report"
 
@@ -63,9 +63,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
-    """The guide, built once by `mkdocs build --strict` for every test that reads the site.
+def built_site(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> BuiltSite:
+    """The guide, built once per test run by `mkdocs build --strict`, for every test that
+    reads the site: the strict build, the link check, the browser and Zensical.
 
-    The tests that use it share the xdist group "site", so one worker builds it once.
+    Under pytest-xdist the workers share the parent of their temporary folders, and the first
+    worker to need the site builds it there for all of them.
     """
-    return build_site(tmp_path_factory.mktemp("built") / "site")
+    root = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        root = root.parent
+    return build_site_once(root / "built-site")

@@ -6,6 +6,8 @@ deliberately broken inputs and checks that each of them fails, so that the guard
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import re
 import shutil
@@ -277,6 +279,39 @@ def build_site(site_dir: Path) -> BuiltSite:
     """Build the guide with `mkdocs build --strict` into `site_dir`."""
     result = run_tool("mkdocs", "build", "--strict", "--site-dir", str(site_dir))
     return BuiltSite(site_dir, result.returncode, result.stdout + result.stderr, site_url())
+
+
+@contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `path` (made if missing) while the block runs."""
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def build_site_once(site_dir: Path) -> BuiltSite:
+    """Build the guide into `site_dir`, unless another process of this test run already did.
+
+    The workers of one pytest-xdist run share a parent folder; the first worker that needs the
+    site builds it under a lock and records the result, and the others read that record.
+    """
+    record = site_dir.with_name(f"{site_dir.name}.json")
+    with file_lock(site_dir.with_name(f"{site_dir.name}.lock")):
+        if record.is_file():
+            fields = json.loads(record.read_text(encoding="utf-8"))
+            return BuiltSite(Path(fields.pop("directory")), **fields)
+        built = build_site(site_dir)
+        fields = {
+            "directory": str(built.directory),
+            "returncode": built.returncode,
+            "output": built.output,
+            "site_url": built.site_url,
+        }
+        record.write_text(json.dumps(fields), encoding="utf-8")
+        return built
 
 
 def site_pages(site_dir: Path) -> list[str]:

@@ -3,6 +3,8 @@ built site's own links and anchors all lead somewhere."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from kit import BuiltSite, link_problems, site_pages
@@ -25,3 +27,26 @@ def test_every_internal_link_and_anchor_resolves(built_site: BuiltSite) -> None:
         pytest.fail("the site did not build: see test_strict_build")
     assert len(site_pages(built_site.directory)) >= 20
     assert link_problems(built_site.directory, built_site.site_url) == []
+
+
+def test_the_link_check_finds_broken_links_and_anchors(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    (site / "a").mkdir(parents=True)
+    (site / "index.html").write_text(
+        '<h1 id="top">Home</h1><a href="a/">ok</a><a href="a/#here">ok</a>'
+        '<a href="a/#gone">no anchor</a><a href="b/">no page</a><a href="#top">ok</a>'
+        '<a href="https://example.com/x">another host</a>'
+        '<img src="logo.png"><link rel="canonical" href="https://example.org/guide/a/">',
+        encoding="utf-8",
+    )
+    (site / "a" / "index.html").write_text(
+        '<h2 id="here">Here</h2><a href="../#nowhere">no anchor</a><a href="/guide/">ok</a>',
+        encoding="utf-8",
+    )
+    problems = link_problems(site, "https://example.org/guide/")
+    assert problems == [
+        "a/index.html: ../#nowhere: no such anchor",
+        "index.html: a/#gone: no such anchor",
+        "index.html: b/: no such file",
+        "index.html: logo.png: no such file",
+    ]

@@ -1,9 +1,11 @@
 """The built site, as a reader sees it: headless Chromium, offline, at a 1280 px window.
 
-One walk loads every page once and records what each check needs; the tests below read that
-record. Chromium comes from the system (Debian's `chromium`, or the Google Chrome of GitHub's
-runners); Playwright's own browser download is not used. Without a browser the tests skip,
-except where `CI=true` or `REQUIRE_SERVICES=1`, where they fail.
+One walk loads every page once and records what a reader would meet there; one test judges the
+record. Three more tests do what a reader does: search, copy a listing, switch to dark.
+
+Chromium comes from the system (Debian's `chromium`, or the Google Chrome of GitHub's runners);
+Playwright's own browser download is not used. Without a browser the tests skip, except where
+`CI=true` or `REQUIRE_SERVICES=1`, where they fail.
 
 Set `SITE_SCREENSHOTS` to a folder to save a full-page screenshot of every page there.
 """
@@ -230,52 +232,44 @@ def walk(browser: Any, built_site: BuiltSite, site_base_url: str) -> Walk:
     return Walk(records, outside)
 
 
-def test_the_walk_covers_the_site(walk: Walk) -> None:
+def walk_problems(walk: Walk) -> dict[str, object]:
+    """What a reader would meet on the walk, by kind of problem; empty when all is well."""
+    pages = walk.pages.items()
+    problems: dict[str, object] = {
+        "requests to other hosts": walk.outside_requests,
+        "console errors": {
+            path: page.console_errors for path, page in pages if page.console_errors
+        },
+        "diagrams that did not render": {
+            path: page.diagrams
+            for path, page in pages
+            if len(page.diagrams) != page.diagrams_expected
+            or not all(diagram["svg"] and not diagram["error"] for diagram in page.diagrams)
+        },
+        f"diagram text under {MIN_DIAGRAM_TEXT_PX} px": {
+            path: [round(diagram["minTextPx"], 1) for diagram in page.diagrams]
+            for path, page in pages
+            if any(diagram["minTextPx"] < MIN_DIAGRAM_TEXT_PX for diagram in page.diagrams)
+        },
+        f"code lines of up to {CODE_LINE_LIMIT} characters cut off": {
+            path: cut
+            for path, page in pages
+            if (cut := [b for b in page.overflowing_code if b["longest"] <= CODE_LINE_LIMIT])
+        },
+    }
+    return {kind: found for kind, found in problems.items() if found}
+
+
+def test_every_page_as_a_reader_sees_it(walk: Walk) -> None:
+    """Every page loads offline with no error, its diagrams render readably, its code fits.
+
+    One test for the whole walk, so that the walk runs once, whichever worker runs it.
+    """
     assert len(walk.pages) >= 20, sorted(walk.pages)
-
-
-def test_no_request_leaves_the_machine(walk: Walk) -> None:
-    assert walk.outside_requests == []
-
-
-def test_no_page_logs_an_error(walk: Walk) -> None:
-    errors = {path: record.console_errors for path, record in walk.pages.items()}
-    assert {path: found for path, found in errors.items() if found} == {}
-
-
-def test_every_diagram_renders_as_svg(walk: Walk) -> None:
-    expected = sum(record.diagrams_expected for record in walk.pages.values())
-    assert expected >= 1, "no diagram found: has the Mermaid fence changed?"
-    broken = {
-        path: record.diagrams
-        for path, record in walk.pages.items()
-        if len(record.diagrams) != record.diagrams_expected
-        or not all(diagram["svg"] and not diagram["error"] for diagram in record.diagrams)
-    }
-    assert broken == {}
-
-
-def test_diagram_text_is_readable(walk: Walk) -> None:
-    small = {
-        path: [round(diagram["minTextPx"], 1) for diagram in record.diagrams]
-        for path, record in walk.pages.items()
-        if any(diagram["minTextPx"] < MIN_DIAGRAM_TEXT_PX for diagram in record.diagrams)
-    }
-    assert small == {}, f"diagram text under {MIN_DIAGRAM_TEXT_PX} px at a 1280 px window"
-
-
-def test_the_home_map_is_readable(walk: Walk) -> None:
+    assert sum(page.diagrams_expected for page in walk.pages.values()) >= 1, "no diagram found"
     home = walk.pages[""]
-    assert home.diagrams, "the home page has no diagram"
-    assert home.diagrams[0]["minTextPx"] >= MIN_DIAGRAM_TEXT_PX
-
-
-def test_code_lines_fit_their_blocks(walk: Walk) -> None:
-    cut = {
-        path: [block for block in record.overflowing_code if block["longest"] <= CODE_LINE_LIMIT]
-        for path, record in walk.pages.items()
-    }
-    assert {path: blocks for path, blocks in cut.items() if blocks} == {}
+    assert home.diagrams, "the home page has lost its map"
+    assert walk_problems(walk) == {}
 
 
 def test_search_finds_its_terms(new_page: Any) -> None:
