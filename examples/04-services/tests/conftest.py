@@ -150,6 +150,16 @@ def empty_postgres(postgres_url: str) -> Iterator[Callable[[], None]]:
             runner.run(connection.close())
 
 
+@pytest.fixture
+def emptied_postgres(postgres_url: str, empty_postgres: Callable[[], None]) -> str:
+    """The URL of the session's PostgreSQL database, emptied.
+
+    For tests that build settings of their own on it, such as a URL through a proxy.
+    """
+    empty_postgres()
+    return postgres_url
+
+
 @pytest.fixture(scope="session")
 def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A SQLite file that the whole test session shares, with the tables created."""

@@ -6,9 +6,14 @@ from functools import partial
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from fast_api_template.api.deps import Resources
-from fast_api_template.api.errors import REQUEST_ID_HEADER, register_error_handlers
+from fast_api_template.api.errors import (
+    REQUEST_ID_HEADER,
+    UnhandledErrorMiddleware,
+    register_error_handlers,
+)
 from fast_api_template.api.health import router as health_router
 from fast_api_template.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from fast_api_template.api.v1.router import router as v1_router
@@ -70,6 +75,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # reach every route (see api/deps.py).
         lifespan=partial(lifespan, settings=settings),
     )
+    register_error_handlers(app)
+    app.include_router(health_router)
+    add_versions(app)
+    add_middleware(app, settings)
+    return app
+
+
+# --8<-- [start:middleware]
+def add_middleware(app: FastAPI, settings: Settings) -> None:
+    """Wrap the app in its middleware, from the innermost to the outermost.
+
+    A middleware added later wraps those added before it. So the 500 of a bug, the 413 of a
+    body too large and every other answer go out through all the layers after them: each
+    carries the deprecation, CORS and security headers and the request id, and is logged.
+    """
+    app.add_middleware(UnhandledErrorMiddleware, debug=settings.app.debug)
+    app.add_middleware(BodySizeLimitMiddleware, max_body_size=settings.app.max_body_size)
+    add_deprecation(app, settings)
     if settings.cors.allow_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -79,23 +102,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # Lets a browser's script read the id, to quote it in a bug report.
             expose_headers=[REQUEST_ID_HEADER],
         )
-    register_error_handlers(app, debug=settings.app.debug)
-    app.include_router(health_router)
-    add_versions(app, settings)
     add_security_headers(app, settings)
-    app.add_middleware(BodySizeLimitMiddleware, max_body_size=settings.app.max_body_size)
-    # Added last, so it runs first: whatever happens inside has the request id.
+    # Whatever happens inside has the request id, and one access line says how it ended.
     app.add_middleware(RequestIdMiddleware)
-    return app
+    if settings.app.trusted_proxies:
+        # Outermost: every layer inside sees the client that the proxy names.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.app.trusted_proxies)
+
+
+# --8<-- [end:middleware]
 
 
 # --8<-- [start:versions]
-def add_versions(app: FastAPI, settings: Settings) -> None:
+def add_versions(app: FastAPI) -> None:
     """Serve API v1 and v2 side by side, each with its own OpenAPI document and docs page."""
     app.include_router(v1_router)
     app.include_router(v2_router)
     add_version_docs(app, prefix="/api/v1", version="v1")
     add_version_docs(app, prefix="/api/v2", version="v2")
+
+
+def add_deprecation(app: FastAPI, settings: Settings) -> None:
+    """Mark every v1 answer as deprecated, with its sunset date and successor."""
     app.add_middleware(
         DeprecationMiddleware,
         prefix="/api/v1",
@@ -110,7 +138,7 @@ def add_versions(app: FastAPI, settings: Settings) -> None:
 
 # --8<-- [start:security_headers]
 def add_security_headers(app: FastAPI, settings: Settings) -> None:
-    """Send browser security headers with every response; added last, so it wraps the rest."""
+    """Send browser security headers with every response the layers inside it make."""
     docs_pages = {app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url}
     docs_pages |= {f"{prefix}/docs" for prefix in ("/api/v1", "/api/v2")}
     app.add_middleware(

@@ -13,6 +13,7 @@ or from `.env`, because it decides which other file is read.
 """
 
 import os
+import zlib
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -78,6 +79,22 @@ class AppSettings(BaseModel):
         ge=0,
         description="Largest request body accepted, in bytes; a larger one is answered 413.",
     )
+    # NoDecode: the variable is a plain comma-separated list, not JSON.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "Comma-separated addresses or networks of the reverse proxies in front of the "
+            "service, e.g. 10.0.0.0/8. Their X-Forwarded-For names the client, for per-address "
+            "limits. Empty: the connection's peer is the client."
+        ),
+    )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [proxy.strip() for proxy in value.split(",") if proxy.strip()]
+        return value
 
 
 class DatabaseSettings(BaseModel):
@@ -123,7 +140,9 @@ class DatabaseSettings(BaseModel):
     ready_timeout: float = Field(
         default=2.0,
         gt=0,
-        description="Seconds GET /ready waits for the database to answer before it says 503.",
+        description=(
+            "Seconds GET /ready waits for the database (and Redis) to answer before it says 503."
+        ),
     )
     connect_timeout: float = Field(
         default=5.0,
@@ -199,6 +218,16 @@ class SecuritySettings(BaseModel):
         ge=1,
         description="The window over which failed logins are counted, in seconds.",
     )
+    registration_attempts: int = Field(
+        default=10,
+        ge=1,
+        description="Registrations allowed per client address in one window.",
+    )
+    registration_window_seconds: int = Field(
+        default=3600,
+        ge=1,
+        description="The window over which registrations are counted, in seconds.",
+    )
 
     @model_validator(mode="after")
     def _enough_memory_per_lane(self) -> "SecuritySettings":
@@ -235,6 +264,11 @@ class RedisSettings(BaseModel):
         default="fast_api_template",
         min_length=1,
         description="Prefix of every key this service writes, so that services can share a server.",
+    )
+    timeout: float = Field(
+        default=2.0,
+        gt=0,
+        description="Seconds to wait for Redis to connect or answer; after that, logins get 503.",
     )
 
     @field_validator("url", mode="before")
@@ -426,6 +460,11 @@ def production_problems(settings: Settings) -> list[str]:
             f"{env_var_name('security', 'secret_key')}: "
             f"expected at least {MIN_SECRET_KEY_LENGTH} characters"
         )
+    elif repeats_itself(secret_key):
+        problems.append(
+            f"{env_var_name('security', 'secret_key')}: repeats itself, so it is easy to guess; "
+            "use a random one"
+        )
     if settings.app.debug:
         problems.append(
             f"{env_var_name('app', 'debug')}: must be false (it shows clients what failed inside)"
@@ -444,11 +483,27 @@ def production_problems(settings: Settings) -> list[str]:
             f"{env_var_name('security', 'password_memory_cost')}: "
             f"expected at least {MIN_PASSWORD_MEMORY_COST} KiB"
         )
-    if "*" in settings.cors.allow_origins:
+    if {"*", "null"} & set(settings.cors.allow_origins):
+        # "null" is the origin of sandboxed frames and local files: anyone can send it.
         problems.append(
-            f"{env_var_name('cors', 'allow_origins')}: expected explicit origins, not *"
+            f"{env_var_name('cors', 'allow_origins')}: expected explicit origins, not * or null"
+        )
+    if settings.redis.url is None:
+        problems.append(
+            f"{env_var_name('redis', 'url')}: expected a Redis URL (without one, each worker "
+            "counts failed logins on its own, and the limit multiplies by the workers)"
         )
     return problems
+
+
+def repeats_itself(secret: str) -> bool:
+    """Whether a secret compresses to fewer bytes than a key must have.
+
+    Random characters do not compress: 32 of them stay over 32 bytes. "k" * 40, or a word
+    typed five times, shrink to a third. This catches the lazy key, not every weak one; a
+    generated key passes, so generate one.
+    """
+    return len(zlib.compress(secret.encode())) < MIN_SECRET_KEY_LENGTH
 
 
 # --8<-- [end:prod_checks]
@@ -496,13 +551,26 @@ def load_settings() -> Settings:
         env = Environment(raw_env)
     except ValueError:
         expected = ", ".join(member.value for member in Environment)
-        raise ConfigurationError([f"{ENV_VAR}: expected one of {expected}"]) from None
+        # Still read every other setting, as in dev, to report all the problems at once.
+        problems = [f"{ENV_VAR}: expected one of {expected}", *_problems_in(Environment.DEV)]
+        raise ConfigurationError(problems) from None
     try:
         return Settings(_env_file=env_files(env), env=env)
     except ValidationError as error:
         raise ConfigurationError.from_validation_error(error) from None
     except SettingsSourceError as error:  # e.g. a nested model given as broken JSON
         raise ConfigurationError([str(error)]) from None
+
+
+def _problems_in(env: Environment) -> list[str]:
+    """List what is wrong with the settings read for `env`, one line per variable."""
+    try:
+        Settings(_env_file=env_files(env), env=env)
+    except ValidationError as error:
+        return ConfigurationError.from_validation_error(error).problems
+    except SettingsSourceError as error:
+        return [str(error)]
+    return []
 
 
 @lru_cache

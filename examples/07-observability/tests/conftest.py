@@ -168,6 +168,16 @@ def empty_postgres(postgres_url: str) -> Iterator[Callable[[], None]]:
             runner.run(connection.close())
 
 
+@pytest.fixture
+def emptied_postgres(postgres_url: str, empty_postgres: Callable[[], None]) -> str:
+    """The URL of the session's PostgreSQL database, emptied.
+
+    For tests that build settings of their own on it, such as a URL through a proxy.
+    """
+    empty_postgres()
+    return postgres_url
+
+
 @pytest.fixture(scope="session")
 def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A SQLite file that the whole test session shares, with the tables created."""
@@ -203,6 +213,19 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 
 # --8<-- [end:databases]
+
+
+def production_settings() -> Settings:
+    """Settings that production accepts: a random secret key, PostgreSQL and Redis on port 9.
+
+    Nothing listens on port 9, so a test that reaches for either by mistake fails.
+    """
+    return Settings(
+        env=Environment.PROD,
+        database={"url": "postgresql+asyncpg://app:pw@127.0.0.1:9/app"},
+        redis={"url": "redis://127.0.0.1:9/0"},
+        security={"secret_key": secrets.token_urlsafe(32)},
+    )
 
 
 @pytest.fixture
@@ -377,7 +400,8 @@ async def client(app: FastAPI, user: User) -> AsyncIterator[httpx.AsyncClient]:
 
 
 # --8<-- [start:redis]
-def _redis_server_url() -> str:
+def redis_url() -> str:
+    """The URL of the Redis server for the tests, or skip (fail with REQUIRE_SERVICES=1)."""
     url = os.environ.get("TEST_REDIS_URL")
     if url:
         return url
@@ -392,11 +416,14 @@ async def redis_settings(request: pytest.FixtureRequest) -> AsyncIterator[RedisS
     if request.param == "memory":
         yield RedisSettings()
         return
-    redis = RedisSettings(
-        url=_redis_server_url(), key_prefix=f"{REDIS_PREFIX}-{secrets.token_hex(4)}"
-    )
+    redis = RedisSettings(url=redis_url(), key_prefix=key_prefix())
     yield redis
     await create_storage(redis).reset()  # deletes this test's keys, and only those
+
+
+def key_prefix() -> str:
+    """A key prefix that no other test uses."""
+    return f"{REDIS_PREFIX}-{secrets.token_hex(4)}"
 
 
 # --8<-- [end:redis]

@@ -6,7 +6,12 @@ import structlog
 from fastapi import FastAPI
 from pydantic import BaseModel
 
+from fast_api_template.api.deps import SessionDep
 from fast_api_template.core.errors import ConflictError
+from fast_api_template.models import User
+
+# A value that a failed statement binds: it must appear in no log line and no answer.
+PRIVATE_EMAIL = "private.person@example.com"
 
 
 class Item(BaseModel):
@@ -29,6 +34,11 @@ def add_failing_routes(app: FastAPI) -> FastAPI:
     @app.get("/test/bug")
     async def bug() -> None:
         raise RuntimeError("secret internals")
+
+    @app.post("/test/duplicate")
+    async def duplicate(session: SessionDep) -> None:
+        # Not flushed: the unique email fails in the commit, with the email bound to it.
+        session.add_all([User(email=PRIVATE_EMAIL), User(email=PRIVATE_EMAIL)])
 
     @app.get("/test/logs")
     async def logs() -> None:

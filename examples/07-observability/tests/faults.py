@@ -43,9 +43,10 @@ class FaultyProxy:
         if mode == "refuse":
             await self._stop_listening()
             self._cut_connections()
-        elif mode == "hang":
+            return
+        if mode == "hang":
             self._cut_forwarding()
-        elif self._server is None:
+        if self._server is None:
             await self.start()
 
     def url(self, url: str) -> str:
@@ -70,6 +71,16 @@ class FaultyProxy:
             await self._server.wait_closed()
             self._server = None
 
+    async def _hang(self) -> None:
+        # Keep the socket open and never answer, until the proxy closes.
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+        # Cancelled when the proxy closes: end quietly, since asyncio (3.11) would report a
+        # connection handler that ends cancelled as an error.
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.Event().wait()
+
     def _cut_connections(self) -> None:
         for writer in list(self._writers):
             writer.close()
@@ -83,7 +94,8 @@ class FaultyProxy:
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._writers.add(writer)
         if self.mode == "hang":
-            return  # keep the socket open, never answer
+            await self._hang()
+            return
         try:
             upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
         except OSError:

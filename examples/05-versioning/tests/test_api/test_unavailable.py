@@ -5,7 +5,6 @@ SQLite, the app's sessions are pointed at a file that cannot be opened.
 """
 
 import logging
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -39,13 +38,6 @@ def unavailable_lines(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecor
         for record in caplog.records
         if record.name == "fast_api_template.api.errors" and record.levelno >= logging.WARNING
     ]
-
-
-@pytest.fixture
-def emptied_postgres(postgres_url: str, empty_postgres: Callable[[], None]) -> str:
-    """The URL of the session's PostgreSQL database, emptied."""
-    empty_postgres()
-    return postgres_url
 
 
 async def app_through(proxy: FaultyProxy, url: str, make_app: AppFactory) -> FastAPI:

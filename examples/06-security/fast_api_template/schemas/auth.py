@@ -48,10 +48,11 @@ class LoginForm(BaseModel):
         str, StringConstraints(min_length=1, max_length=PASSWORD_MAX_LENGTH), Storable
     ]
     # What OAuth2 clients such as Swagger UI's "Authorize" send besides; nothing reads them.
-    grant_type: Literal["password"] | None = None
+    # A form has no null: left out, a field takes its default.
+    grant_type: Literal["password"] = "password"
     scope: Annotated[str, StringConstraints(max_length=1000), Storable] = ""
-    client_id: Annotated[str, StringConstraints(max_length=255), Storable] | None = None
-    client_secret: Annotated[str, StringConstraints(max_length=255), Storable] | None = None
+    client_id: Annotated[str, StringConstraints(max_length=255), Storable] = ""
+    client_secret: Annotated[str, StringConstraints(max_length=255), Storable] = ""
 
 
 # --8<-- [end:login_form]

@@ -25,6 +25,8 @@ from fast_api_template.core.rate_limit import LoginThrottle
 from fast_api_template.core.security import Passwords, decode_access_token
 from fast_api_template.db import SessionFactory, transaction
 from fast_api_template.models import User
+from fast_api_template.models.base import MAX_ID
+from fast_api_template.schemas.fields import Storable
 from fast_api_template.schemas.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, CursorPage
 from fast_api_template.schemas.problems import Problem
 from fast_api_template.services.auth import AuthService, utc_now
@@ -34,10 +36,6 @@ from fast_api_template.services.projects import ProjectService
 from fast_api_template.services.tasks import TaskService
 from fast_api_template.services.users import UserService
 from fast_api_template.utils.cursor import CursorError, decode_cursor, encode_cursor
-
-# Ids are PostgreSQL `integer` columns: a larger id cannot exist, and would fail as a query
-# parameter, so it is refused with a 422 before it gets that far.
-MAX_ID = 2**31 - 1
 
 
 # --8<-- [start:resources]
@@ -203,7 +201,7 @@ class CursorParams:
 def get_cursor_params(
     settings: SettingsDep,
     cursor: Annotated[
-        str | None,
+        Annotated[str, Storable] | None,
         Query(
             max_length=MAX_CURSOR_LENGTH,
             description="The next_cursor of the previous page; leave it out for the first.",
@@ -283,6 +281,17 @@ def get_client_address(request: Request) -> str:
 
 
 ClientAddress = Annotated[str, Depends(get_client_address)]
+
+
+async def count_registration(resources: ResourcesDep, address: ClientAddress) -> None:
+    """Count a registration from the client's address; too many in the window is a 429.
+
+    A registration answers 409 when the email is taken, so it tells a caller which emails
+    have an account: unavoidable without a confirmation email, and slow once counted.
+    """
+    await resources.login_throttle.registration(address)
+
+
 # --8<-- [end:auth]
 
 ProjectId = Annotated[int, Path(gt=0, le=MAX_ID, description="The project's id.")]

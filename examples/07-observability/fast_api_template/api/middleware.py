@@ -16,7 +16,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from fast_api_template.api.errors import REQUEST_ID_HEADER, problem_response
+from fast_api_template.api.errors import REQUEST_ID_HEADER, problem_response, reason_phrase
 from fast_api_template.schemas.problems import Problem
 
 access_logger = structlog.stdlib.get_logger("fast_api_template.access")
@@ -130,7 +130,7 @@ class BodySizeLimitMiddleware:
         error = ContentTooLargeError(self.max_body_size)
         return Problem(
             type="about:blank",
-            title=HTTPStatus(error.status_code).phrase,
+            title=reason_phrase(HTTPStatus(error.status_code)),
             status=error.status_code,
             detail=error.detail,
         )

@@ -13,6 +13,8 @@ from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from fast_api_template.api.errors import describe_problems
+
 
 # --8<-- [start:deprecation]
 class DeprecationMiddleware:
@@ -109,15 +111,14 @@ def add_version_docs(app: FastAPI, *, prefix: str, version: str) -> None:
                 for route in api_routes(current)
                 if route.path is not None and route.path.startswith(f"{prefix}/")
             ]
-            document.update(
-                get_openapi(
-                    title=title,
-                    version=current.version,
-                    openapi_version=current.openapi_version,
-                    routes=routes,
-                    separate_input_output_schemas=current.separate_input_output_schemas,
-                )
+            generated = get_openapi(
+                title=title,
+                version=current.version,
+                openapi_version=current.openapi_version,
+                routes=routes,
+                separate_input_output_schemas=current.separate_input_output_schemas,
             )
+            document.update(describe_problems(generated))
         return JSONResponse(document)
 
     async def swagger_ui(request: Request) -> HTMLResponse:

@@ -58,13 +58,13 @@ class PermissionDeniedError(DomainError):
 
 
 class TooManyAttemptsError(DomainError):
-    """Too many failed logins for the account or from the address, recently."""
+    """Too many attempts (failed logins, registrations) from the account or address, recently."""
 
     code = "too-many-attempts"
     title = "Too many attempts"
 
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(f"Too many failed logins; try again in {retry_after} seconds.")
+    def __init__(self, retry_after: int, *, attempts: str = "failed logins") -> None:
+        super().__init__(f"Too many {attempts}; try again in {retry_after} seconds.")
         self.retry_after = retry_after
 
 

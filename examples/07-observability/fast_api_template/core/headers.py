@@ -25,6 +25,8 @@ HSTS = "max-age=63072000; includeSubDomains"
 class SecurityHeadersMiddleware:
     """Add browser security headers to every HTTP response that does not set its own.
 
+    A response to a request that carries credentials also gets `Cache-Control: no-store`.
+
     Args:
         app: The ASGI app to wrap.
         docs_paths: Paths of HTML documentation pages, which get a looser CSP.
@@ -44,6 +46,7 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         csp = DOCS_CSP if scope["path"] in self.docs_paths else API_CSP
+        authenticated = any(name == b"authorization" for name, _ in scope["headers"])
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -54,6 +57,10 @@ class SecurityHeadersMiddleware:
                 headers.setdefault("Content-Security-Policy", csp)
                 if self.hsts:
                     headers.setdefault("Strict-Transport-Security", HSTS)
+                if authenticated:
+                    # An answer to a request with credentials is that user's alone: no cache
+                    # may keep it, unless the route said otherwise.
+                    headers.setdefault("Cache-Control", "no-store")
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -6,17 +6,18 @@ line from `structlog.stdlib.get_logger()`, one from `logging.getLogger()` and on
 all come out the same way: a JSON object a line in production, readable columns in development.
 """
 
+import io
 import logging
+import re
 import sys
-from typing import Final
+from typing import Final, TextIO
 
 import structlog
-from structlog.typing import EventDict, Processor, WrappedLogger
+from structlog.typing import EventDict, ExcInfo, Processor, WrappedLogger
 
 HANDLER_NAME: Final = "fast_api_template"
 """The name of the root handler that `configure_logging` installs (and replaces)."""
 
-_LOGGED_MARK: Final = "__fast_api_template_logged__"
 _FIRST_KEYS: Final = ("timestamp", "level", "logger", "event", "request_id")
 
 
@@ -38,6 +39,34 @@ def _key_order(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
     return ordered
 
 
+# PostgreSQL explains a failed statement in a DETAIL line that quotes the values involved:
+# "Key (email)=(ada@example.com) already exists", "Failing row contains (...)".
+_DETAIL = re.compile(r"^(DETAIL:\s*).*$", flags=re.MULTILINE)
+
+
+def redact_values(message: str) -> str:
+    """Remove the values that a database error message quotes, for logs and answers.
+
+    The engine already hides a statement's bound parameters (`hide_parameters`, db.py);
+    this hides the server's own explanation, which can quote the same values.
+    """
+    return _DETAIL.sub(r"\1(hidden: it quotes values)", message)
+
+
+def _redact_exception(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
+    """Redact the traceback that `format_exc_info` rendered into the `exception` field."""
+    if isinstance(exception := event_dict.get("exception"), str):
+        event_dict["exception"] = redact_values(exception)
+    return event_dict
+
+
+def _plain_redacted_traceback(sio: TextIO, exc_info: ExcInfo) -> None:
+    """Write a plain traceback, as structlog's console renderer would, values redacted."""
+    buffer = io.StringIO()
+    structlog.dev.plain_traceback(buffer, exc_info)
+    sio.write(redact_values(buffer.getvalue()))
+
+
 # --8<-- [start:processors]
 # Run on every record: structlog's own, and (as foreign_pre_chain) the standard library's.
 SHARED_PROCESSORS: Final[tuple[Processor, ...]] = (
@@ -53,11 +82,16 @@ SHARED_PROCESSORS: Final[tuple[Processor, ...]] = (
 def make_formatter(*, json_logs: bool) -> logging.Formatter:
     """Make the formatter that renders every record, as JSON or as console columns."""
     renderers: list[Processor] = (
-        [structlog.processors.format_exc_info, _key_order, structlog.processors.JSONRenderer()]
+        [
+            structlog.processors.format_exc_info,
+            _redact_exception,
+            _key_order,
+            structlog.processors.JSONRenderer(),
+        ]
         if json_logs
         # Plain tracebacks: the default, rich's, highlights every frame's source file, which
         # takes seconds for each logged error.
-        else [structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback)]
+        else [structlog.dev.ConsoleRenderer(exception_formatter=_plain_redacted_traceback)]
     )
     return structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=SHARED_PROCESSORS,
@@ -117,28 +151,6 @@ def _route_uvicorn_logs() -> None:
         uvicorn_logger.propagate = True
     # RequestIdMiddleware writes one access line per request, with its id and duration.
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
-    error_logger = logging.getLogger("uvicorn.error")
-    if not any(isinstance(f, SkipLoggedExceptions) for f in error_logger.filters):
-        error_logger.addFilter(SkipLoggedExceptions())
 
 
 # --8<-- [end:uvicorn]
-
-
-def mark_logged(exc: BaseException) -> None:
-    """Note that `exc` was logged with its request, so that the server does not log it again."""
-    setattr(exc, _LOGGED_MARK, True)
-
-
-class SkipLoggedExceptions(logging.Filter):
-    """Drop uvicorn's "Exception in ASGI application" record for an error we logged.
-
-    Starlette re-raises every unhandled exception after our handler has answered 500 and
-    logged it with the request id; uvicorn would then log the same traceback a second time,
-    without the request id.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Keep the record unless its exception was marked by `mark_logged`."""
-        exc = record.exc_info[1] if record.exc_info else None
-        return not getattr(exc, _LOGGED_MARK, False)

@@ -5,6 +5,7 @@ storage, and `api/deps.py` turns them into the `CurrentUser` dependency.
 """
 
 import hashlib
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 
 from fast_api_template.config import SecuritySettings
 from fast_api_template.core.errors import InvalidTokenError
+from fast_api_template.models.base import MAX_ID
 
 
 # --8<-- [start:passwords]
@@ -121,14 +123,28 @@ def decode_access_token(token: str, *, secret: str) -> AccessClaims:
         raise InvalidTokenError("The access token has expired.") from None
     except jwt.PyJWTError:
         raise InvalidTokenError("The access token is invalid.") from None
-    if claims["type"] != "access" or not str(claims["sub"]).isdecimal():
+    user_id = _user_id(claims["sub"])
+    if claims["type"] != "access" or user_id is None:
         raise InvalidTokenError("The access token is invalid.")
     return AccessClaims(
-        user_id=int(claims["sub"]),
+        user_id=user_id,
         token_id=claims["jti"],
         issued_at=datetime.fromtimestamp(claims["iat"], UTC),
         expires_at=datetime.fromtimestamp(claims["exp"], UTC),
     )
+
+
+def _user_id(subject: object) -> int | None:
+    # Only what create_access_token writes: ASCII digits, no sign, no leading zero, within
+    # the id column. str.isdecimal() would also take the digits of other scripts, such as
+    # Arabic-Indic ones, which int() reads as if they were ASCII.
+    if not isinstance(subject, str) or not _SUBJECT.fullmatch(subject):
+        return None
+    user_id = int(subject)
+    return user_id if user_id <= MAX_ID else None
+
+
+_SUBJECT = re.compile(r"[1-9][0-9]{0,9}", flags=re.ASCII)
 
 
 # --8<-- [end:access]

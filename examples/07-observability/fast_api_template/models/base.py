@@ -59,6 +59,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 # --8<-- [end:utc]
 
 
+# Ids are PostgreSQL `integer` columns: no id is larger, and a larger number in a query would
+# fail in the database. Whatever reads an id from outside (a path, a token) checks it first.
+MAX_ID = 2**31 - 1
+
+
 # --8<-- [start:mixins]
 class IdMixin(SQLModel):
     """An integer primary key, given by the database on insert."""

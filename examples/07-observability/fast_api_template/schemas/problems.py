@@ -1,6 +1,12 @@
 """The one body of every error response."""
 
+from typing import Final
+
 from pydantic import BaseModel, Field
+
+# An invalid request can have any number of reasons; a response lists this many. Listing
+# all of them would let a small request ask for a very large answer.
+MAX_LISTED_ISSUES: Final = 20
 
 
 class ValidationIssue(BaseModel):
@@ -22,7 +28,11 @@ class Problem(BaseModel):
     status: int = Field(description="The HTTP status code.")
     detail: str = Field(description="What went wrong this time.")
     errors: list[ValidationIssue] | None = Field(
-        default=None, description="For invalid requests: every reason."
+        default=None,
+        description=f"For invalid requests: the reasons, at most {MAX_LISTED_ISSUES} of them.",
+    )
+    more_errors: int | None = Field(
+        default=None, description="For invalid requests: how many reasons `errors` leaves out."
     )
     instance: str | None = Field(default=None, description="The path of the request that failed.")
     request_id: str | None = Field(

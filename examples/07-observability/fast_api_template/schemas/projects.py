@@ -3,11 +3,11 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
-from pydantic.json_schema import SkipJsonSchema
+from pydantic import MISSING, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from fast_api_template.models.domain.project import DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH
-from fast_api_template.schemas.fields import Storable, not_null
+from fast_api_template.schemas.base import RequestBody
+from fast_api_template.schemas.fields import Storable
 
 ProjectName = Annotated[
     str,
@@ -24,26 +24,23 @@ ProjectDescription = Annotated[
 
 
 # --8<-- [start:schemas]
-class ProjectCreate(BaseModel):
+class ProjectCreate(RequestBody):
     """A new project."""
-
-    model_config = ConfigDict(extra="forbid")
 
     name: ProjectName
     description: ProjectDescription | None = None
 
 
-class ProjectUpdate(BaseModel):
+class ProjectUpdate(RequestBody):
     """Changes to a project: only the fields sent are changed."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    # `| SkipJsonSchema[None]`: left out means "unchanged", but null is no valid name.
-    name: ProjectName | SkipJsonSchema[None] = None
-    description: ProjectDescription | None = Field(default=None, description="null clears it.")
-    archived: bool | SkipJsonSchema[None] = None
-
-    _not_null = field_validator("name", "archived")(not_null)
+    # MISSING: a field left out stays unchanged and is left out of model_dump(); null is no
+    # valid name, so only the description, which may be empty, accepts it.
+    name: ProjectName | MISSING = MISSING
+    description: ProjectDescription | MISSING | None = Field(
+        default=MISSING, description="null clears it."
+    )
+    archived: StrictBool | MISSING = MISSING
 
 
 class ProjectRead(BaseModel):

@@ -3,11 +3,11 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
-from pydantic.json_schema import SkipJsonSchema
+from pydantic import MISSING, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from fast_api_template.models.domain.task import TITLE_MAX_LENGTH
-from fast_api_template.schemas.fields import Storable, not_null
+from fast_api_template.schemas.base import RequestBody
+from fast_api_template.schemas.fields import Storable
 
 TaskTitle = Annotated[
     str,
@@ -17,24 +17,19 @@ TaskTitle = Annotated[
 ]
 
 
-class TaskCreate(BaseModel):
+class TaskCreate(RequestBody):
     """A new task."""
 
-    model_config = ConfigDict(extra="forbid")
-
     title: TaskTitle
-    done: bool = False
+    done: StrictBool = False
 
 
-class TaskUpdate(BaseModel):
+class TaskUpdate(RequestBody):
     """Changes to a task: only the fields sent are changed."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    title: TaskTitle | SkipJsonSchema[None] = None
-    done: bool | SkipJsonSchema[None] = None
-
-    _not_null = field_validator("title", "done")(not_null)
+    # MISSING: a field left out stays unchanged and is left out of model_dump().
+    title: TaskTitle | MISSING = MISSING
+    done: StrictBool | MISSING = MISSING
 
 
 class TaskRead(BaseModel):

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from fast_api_template.api.deps import SettingsDep
+from fast_api_template.api.errors import UnhandledErrorMiddleware
 from fast_api_template.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from fast_api_template.api.versioning import DeprecationMiddleware
 from fast_api_template.app import create_app
@@ -58,14 +59,15 @@ def test_allowed_origin_may_call_from_a_browser() -> None:
 async def test_no_origin_is_allowed_by_default(app: FastAPI, client: httpx.AsyncClient) -> None:
     response = await client.get("/health", headers={"Origin": "https://app.example.com"})
 
-    # Request ids and the body limit (07), the security headers (06) and v1's deprecation
-    # headers (05): no CORS.
+    # Outermost first: request ids (07), the security headers (06), v1's deprecation headers
+    # (05), the body limit (07) and the 500 answer, innermost: no CORS.
     classes: list[object] = [middleware.cls for middleware in app.user_middleware]
     assert classes == [
         RequestIdMiddleware,
-        BodySizeLimitMiddleware,
         SecurityHeadersMiddleware,
         DeprecationMiddleware,
+        BodySizeLimitMiddleware,
+        UnhandledErrorMiddleware,
     ]
     assert response.status_code == 200
     assert "access-control-allow-origin" not in response.headers

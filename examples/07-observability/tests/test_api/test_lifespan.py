@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from conftest import production_settings
 from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -33,13 +34,8 @@ async def test_start_up_creates_the_tables(tmp_path: Path, env: Environment) -> 
 
 
 async def test_production_start_up_leaves_the_schema_to_migrations() -> None:
-    # Nothing listens on port 9: any attempt to connect would fail start-up.
-    settings = Settings(
-        env=Environment.PROD,
-        database={"url": "postgresql+asyncpg://app:pw@127.0.0.1:9/app"},
-        security={"secret_key": "k" * 40},
-    )
-    app = create_app(settings)
+    # Nothing listens on the database's port: any attempt to connect would fail start-up.
+    app = create_app(production_settings())
 
     async with app.router.lifespan_context(app):
         assert app.state.resources.session_factory is not None

@@ -2,14 +2,16 @@
 
 import json
 import logging
+import secrets
+import sys
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 import structlog
-from conftest import AppFactory
-from failing_routes import add_failing_routes
+from conftest import AppFactory, make_client
+from failing_routes import PRIVATE_EMAIL, add_failing_routes
 from fastapi import FastAPI
 
 from fast_api_template.config import Environment, Settings
@@ -17,7 +19,6 @@ from fast_api_template.core.logging import (
     HANDLER_NAME,
     configure_logging,
     make_formatter,
-    mark_logged,
 )
 
 pytestmark = pytest.mark.anyio
@@ -141,19 +142,6 @@ async def test_library_and_uvicorn_records_share_the_format(log_lines: JsonLogLi
     assert "color_message" not in uvicorn
 
 
-@pytest.mark.usefixtures("app")
-async def test_uvicorn_does_not_log_a_logged_error_again(log_lines: JsonLogLines) -> None:
-    logged, other = RuntimeError("logged by the 500 handler"), RuntimeError("other")
-    mark_logged(logged)
-    uvicorn = logging.getLogger("uvicorn.error")
-
-    uvicorn.error("Exception in ASGI application\n", exc_info=logged)
-    uvicorn.error("Exception in ASGI application\n", exc_info=other)
-
-    (line,) = log_lines.lines
-    assert "RuntimeError: other" in line["exception"]
-
-
 @pytest.mark.parametrize(
     ("env", "log", "json_lines"),
     [
@@ -170,7 +158,8 @@ def test_the_format_follows_the_environment(
     settings = Settings(
         env=env,
         database={"url": "postgresql+asyncpg://app:pw@127.0.0.1:9/app"},
-        security={"secret_key": "k" * 40},
+        redis={"url": "redis://127.0.0.1:9/0"},
+        security={"secret_key": secrets.token_urlsafe(32)},
         log=log,
     )
     configure_logging(settings.log.level, json_logs=settings.log.format == "json")
@@ -209,3 +198,38 @@ async def test_log_sample_of_one_request(
         assert list(line)[:5] == ["timestamp", "level", "logger", "event", "request_id"]
         assert line["request_id"] == "3f2c9a61"
         print(json.dumps(line))
+
+
+@pytest.mark.parametrize("env", [Environment.TEST, Environment.DEV])
+async def test_a_failed_statement_shows_its_values_nowhere(
+    make_app: AppFactory, settings: Settings, env: Environment
+) -> None:
+    # In dev, debug puts the error's message in the answer: the values are hidden there too.
+    app = add_failing_routes(await make_app(settings.model_copy(update={"env": env})))
+    handler = JsonLogLines()
+    logging.getLogger().addHandler(handler)
+    try:
+        async with make_client(app) as client:
+            response = await client.post("/test/duplicate")
+    finally:
+        logging.getLogger().removeHandler(handler)
+
+    assert response.status_code == 500
+    (error,) = handler.events("unhandled_exception")
+    assert "IntegrityError" in error["exception"]
+    assert PRIVATE_EMAIL not in response.text
+    assert PRIVATE_EMAIL not in json.dumps(handler.lines)
+
+
+@pytest.mark.parametrize("json_logs", [True, False], ids=["json", "console"])
+def test_both_formats_hide_the_values_a_database_error_quotes(*, json_logs: bool) -> None:
+    message = f"duplicate key\nDETAIL:  Key (email)=({PRIVATE_EMAIL}) already exists.\n[SQL: x]"
+    try:
+        raise RuntimeError(message)
+    except RuntimeError:
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "bug", (), sys.exc_info())
+
+    line = make_formatter(json_logs=json_logs).format(record)
+
+    assert "DETAIL:  (hidden: it quotes values)" in line
+    assert PRIVATE_EMAIL not in line

@@ -1,5 +1,6 @@
 """Every error is problem details (RFC 9457) with the request id, whatever raised it."""
 
+import secrets
 from collections.abc import AsyncIterator
 
 import httpx
@@ -76,7 +77,7 @@ async def test_unknown_method_is_405_and_keeps_allow(client: httpx.AsyncClient) 
     response = await client.delete("/health")
 
     assert_problem(response, 405)
-    assert response.headers["allow"] == "GET"
+    assert response.headers["allow"] == "GET, HEAD"
 
 
 async def test_401_keeps_www_authenticate(anonymous: httpx.AsyncClient) -> None:
@@ -129,11 +130,12 @@ async def test_body_within_the_limit_passes(client: httpx.AsyncClient) -> None:
     [(Environment.PROD, False), (Environment.TEST, False), (Environment.DEV, True)],
 )
 async def test_500_shows_internals_in_dev_only(env: Environment, shown: bool) -> None:
-    # Prod refuses SQLite and the placeholder key; nothing connects to this server.
+    # What prod accepts (PostgreSQL, Redis, a random key); nothing listens on port 9.
     settings = Settings(
         env=env,
         database={"url": "postgresql+asyncpg://app:pw@127.0.0.1:9/app"},
-        security={"secret_key": "k" * 40},
+        redis={"url": "redis://127.0.0.1:9/0"},
+        security={"secret_key": secrets.token_urlsafe(32)},
     )
     app = add_failing_routes(create_app(settings))
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)

@@ -1,11 +1,15 @@
 """Every response carries the browser security headers; CORS follows the settings."""
 
+from collections.abc import AsyncIterator
+
 import httpx
 import pytest
+from conftest import AppFactory, make_client, production_settings
 from fastapi.testclient import TestClient
 
+from fast_api_template.api.deps import ClientAddress
 from fast_api_template.app import create_app
-from fast_api_template.config import CorsSettings, Environment, Settings
+from fast_api_template.config import CorsSettings, Settings
 from fast_api_template.core.headers import API_CSP, DOCS_CSP
 
 pytestmark = pytest.mark.anyio
@@ -48,13 +52,8 @@ async def test_docs_pages_get_a_policy_that_lets_them_run(
 
 
 def test_hsts_only_in_production() -> None:
-    production = Settings(
-        env=Environment.PROD,
-        database={"url": "postgresql+asyncpg://app:pw@127.0.0.1:9/app"},
-        security={"secret_key": "k" * 40},
-    )
     # Without the lifespan: /health needs no database, and nothing listens on port 9.
-    response = TestClient(create_app(production)).get("/health")
+    response = TestClient(create_app(production_settings())).get("/health")
 
     assert response.headers["strict-transport-security"] == "max-age=63072000; includeSubDomains"
 
@@ -92,3 +91,77 @@ async def test_no_cross_origin_calls_by_default(anonymous: httpx.AsyncClient) ->
     )
 
     assert "access-control-allow-origin" not in response.headers
+
+
+async def test_every_answer_carries_every_header_a_bug_included(
+    make_app: AppFactory, settings: Settings
+) -> None:
+    settings.cors = CorsSettings(allow_origins=["https://app.example.com"])
+    settings.app.max_body_size = 64
+    app = await make_app(settings)
+
+    @app.get("/api/v1/test/bug")
+    async def bug() -> None:
+        raise RuntimeError("secret internals")
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'{"name": "' + b"x" * 100 + b'"}'
+
+    origin = {"Origin": "https://app.example.com"}
+    large = {**origin, "content-type": "application/json"}
+    async with make_client(app) as client:
+        answers = {
+            "500": await client.get("/api/v1/test/bug", headers=origin),
+            "405": await client.put("/api/v1/projects", headers=origin),
+            "401": await client.get("/api/v1/projects", headers=origin),
+            "413": await client.post("/api/v1/users", content=b"x" * 100, headers=large),
+            "413 chunked": await client.post("/api/v1/users", content=chunks(), headers=large),
+        }
+
+    for status, answer in answers.items():
+        assert str(answer.status_code) == status.split()[0], status
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert answer.headers["x-request-id"], status
+        assert answer.headers["content-security-policy"] == API_CSP, status
+        assert answer.headers["x-content-type-options"] == "nosniff", status
+        assert answer.headers["access-control-allow-origin"] == origin["Origin"], status
+        assert "deprecation" in answer.headers, status
+    assert "secret internals" not in answers["500"].text
+
+
+async def test_an_answer_to_credentials_is_never_cached(
+    client: httpx.AsyncClient, anonymous: httpx.AsyncClient
+) -> None:
+    mine = await client.get("/api/v2/users/me")
+    refused = await anonymous.get("/api/v2/users/me", headers={"Authorization": "Bearer x"})
+    public = await anonymous.get("/health")
+
+    assert mine.headers["cache-control"] == "no-store"
+    assert refused.headers["cache-control"] == "no-store"
+    assert "cache-control" not in public.headers
+
+
+@pytest.mark.parametrize(
+    ("trusted", "peer", "seen"),
+    [
+        pytest.param([], "10.0.0.9", "10.0.0.9", id="no-proxy-trusted"),
+        pytest.param(["10.0.0.9"], "10.0.0.9", "203.0.113.7", id="trusted-proxy"),
+        pytest.param(["10.0.0.0/8"], "10.1.2.3", "203.0.113.7", id="trusted-network"),
+        pytest.param(["10.0.0.9"], "10.0.0.8", "10.0.0.8", id="untrusted-peer"),
+    ],
+)
+async def test_the_client_address_comes_from_trusted_proxies_only(
+    make_app: AppFactory, settings: Settings, trusted: list[str], peer: str, seen: str
+) -> None:
+    settings.app.trusted_proxies = trusted
+    app = await make_app(settings)
+
+    @app.get("/test/address")
+    async def address(client_address: ClientAddress) -> str:
+        return client_address
+
+    transport = httpx.ASGITransport(app=app, client=(peer, 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.get("/test/address", headers={"X-Forwarded-For": "203.0.113.7"})
+
+    assert response.json() == seen

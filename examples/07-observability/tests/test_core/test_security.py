@@ -125,6 +125,24 @@ def tamper(token: str) -> str:
             "The access token is invalid.",
             id="subject-not-an-id",
         ),
+        *(
+            pytest.param(
+                jwt.encode(claims(sub=subject), SECRET, algorithm="HS256"),
+                "The access token is invalid.",
+                id=f"subject-{name}",
+            )
+            for name, subject in [
+                ("beyond-the-id-column", str(2**31)),
+                ("far-beyond", "9" * 40),
+                ("arabic-indic-one", "\u0661"),
+                ("fullwidth-one", "\uff11"),
+                ("zero", "0"),
+                ("leading-zero", "01"),
+                ("signed", "+1"),
+                ("spaced", " 1"),
+                ("empty", ""),
+            ]
+        ),
         pytest.param(
             jwt.encode({k: v for k, v in claims().items() if k != "exp"}, SECRET),
             "The access token is invalid.",
@@ -148,3 +166,9 @@ def test_refresh_tokens_are_random_and_stored_as_digests() -> None:
     assert hash_refresh_token(first) == hash_refresh_token(first)
     assert hash_refresh_token(first) != hash_refresh_token(second)
     assert len(hash_refresh_token(first)) == 64
+
+
+def test_the_largest_id_is_still_a_user() -> None:
+    token = create_access_token(2**31 - 1, secret=SECRET, lifetime=timedelta(minutes=5))
+
+    assert decode_access_token(token, secret=SECRET).user_id == 2**31 - 1

@@ -2,35 +2,27 @@
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-from pydantic.json_schema import SkipJsonSchema
+from pydantic import MISSING, BaseModel, ConfigDict, Field
 
 from fast_api_template.models.domain.task import TaskStatus
-from fast_api_template.schemas.fields import not_null
+from fast_api_template.schemas.base import RequestBody
 from fast_api_template.schemas.tasks import TaskTitle
 
 
 # --8<-- [start:schemas]
-class TaskCreate(BaseModel):
+class TaskCreate(RequestBody):
     """A new task."""
-
-    model_config = ConfigDict(extra="forbid")
 
     title: TaskTitle
     status: TaskStatus = Field(default=TaskStatus.TODO, description="todo, doing or done.")
 
 
-class TaskUpdate(BaseModel):
+class TaskUpdate(RequestBody):
     """Changes to a task: only the fields sent are changed."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    title: TaskTitle | SkipJsonSchema[None] = None
-    status: TaskStatus | SkipJsonSchema[None] = Field(
-        default=None, description="todo, doing or done."
-    )
-
-    _not_null = field_validator("title", "status")(not_null)
+    # MISSING: a field left out stays unchanged and is left out of model_dump().
+    title: TaskTitle | MISSING = MISSING
+    status: TaskStatus | MISSING = Field(default=MISSING, description="todo, doing or done.")
 
 
 class TaskRead(BaseModel):

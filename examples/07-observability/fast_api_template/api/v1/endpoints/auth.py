@@ -2,11 +2,10 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Response, status
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Depends, Form, Response, status
 
 from fast_api_template.api.deps import AuthServiceDep, ClientAddress
-from fast_api_template.schemas.auth import RefreshRequest, Tokens
+from fast_api_template.schemas.auth import LoginForm, RefreshRequest, Tokens
 from fast_api_template.schemas.problems import Problem
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -31,7 +30,7 @@ def no_store(response: Response) -> None:
     },
 )
 async def login(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    form: Annotated[LoginForm, Form()],
     auth: AuthServiceDep,
     address: ClientAddress,
 ) -> Tokens:

@@ -1,6 +1,6 @@
 """Routes for accounts: register, show yourself, and (admins) show anyone."""
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Depends, status
 
 from fast_api_template.api.deps import (
     UNAUTHORIZED,
@@ -9,6 +9,7 @@ from fast_api_template.api.deps import (
     PasswordsDep,
     SessionDep,
     UserId,
+    count_registration,
 )
 from fast_api_template.schemas.problems import Problem
 from fast_api_template.schemas.users import UserCreate, UserRead
@@ -21,7 +22,12 @@ router = APIRouter(prefix="/users", tags=["users"])
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses={status.HTTP_409_CONFLICT: {"model": Problem, "description": "Email taken"}},
+    # Counted before the body is read: a refused registration costs no password hash.
+    dependencies=[Depends(count_registration)],
+    responses={
+        status.HTTP_409_CONFLICT: {"model": Problem, "description": "Email taken"},
+        status.HTTP_429_TOO_MANY_REQUESTS: {"model": Problem, "description": "Too many"},
+    },
 )
 async def register(data: UserCreate, session: SessionDep, passwords: PasswordsDep) -> UserRead:
     """Create an account. Log in with it at /auth/token."""
