@@ -118,7 +118,7 @@ class DatabaseSettings(BaseModel):
         gt=0,
         description=(
             "Seconds one statement may run before the server cancels it; the driver gives up "
-            "a second later if the server does not answer at all (PostgreSQL only)."
+            "a little later if the server does not answer at all (PostgreSQL only)."
         ),
     )
 

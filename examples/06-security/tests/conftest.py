@@ -195,7 +195,21 @@ def _empty_sqlite(url: str) -> None:
     connection.close()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run every test that uses a database on both backends, but one marked `sqlite_only`.
+
+    A test marked `sqlite_only` is about HTTP (a status code, a header, a document), not the
+    database: what the database does is tested on both backends by the tests of the services,
+    the models and db.py.
+    """
+    if "database_url" not in metafunc.fixturenames:
+        return
+    sqlite_only = metafunc.definition.get_closest_marker("sqlite_only") is not None
+    backends = ["sqlite"] if sqlite_only else ["sqlite", "postgresql"]
+    metafunc.parametrize("database_url", backends, indirect=True)
+
+
+@pytest.fixture
 def database_url(request: pytest.FixtureRequest) -> str:
     """The URL of an empty database: the session's SQLite file or PostgreSQL database.
 

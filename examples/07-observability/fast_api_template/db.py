@@ -56,10 +56,11 @@ def create_engine(settings: DatabaseSettings) -> AsyncEngine:
         pool_pre_ping=True,
         connect_args={
             "timeout": settings.connect_timeout,
-            # The server cancels a statement that runs too long; the driver gives up a second
-            # later, for a server that does not answer at all.
+            # The server cancels a statement that runs too long; the driver gives up a little
+            # later (a second, or twice the timeout below one), for a server that does not
+            # answer at all.
             "server_settings": {"statement_timeout": str(int(settings.statement_timeout * 1000))},
-            "command_timeout": settings.statement_timeout + 1,
+            "command_timeout": settings.statement_timeout + min(1.0, settings.statement_timeout),
         },
     )
 

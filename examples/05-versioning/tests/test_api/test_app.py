@@ -10,6 +10,9 @@ from fast_api_template.api.versioning import DeprecationMiddleware
 from fast_api_template.app import create_app
 from fast_api_template.config import CorsSettings, Environment, Settings
 
+# About HTTP, not the database: SQLite alone (see conftest.py).
+pytestmark = pytest.mark.sqlite_only
+
 
 def test_routes_receive_the_settings_the_app_was_built_with() -> None:
     app = create_app(Settings(env=Environment.TEST, app={"name": "tracker"}))

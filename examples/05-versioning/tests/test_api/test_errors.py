@@ -3,7 +3,7 @@
 import httpx
 import pytest
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only]
 
 PROBLEM_KEYS = {"type", "title", "status", "detail"}
 

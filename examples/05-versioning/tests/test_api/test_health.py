@@ -3,7 +3,7 @@
 import httpx
 import pytest
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only]
 
 
 async def test_health_says_ok(client: httpx.AsyncClient) -> None:

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from fast_api_template.models import Project, User
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only]
 
 PROJECTS = "/api/v1/projects"
 

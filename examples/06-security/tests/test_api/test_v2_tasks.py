@@ -5,7 +5,7 @@ from typing import Any
 import httpx
 import pytest
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only]
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from fast_api_template.api.versioning import api_routes
 from fast_api_template.app import create_app
 from fast_api_template.config import Settings
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only]
 
 DEPRECATION_HEADERS = {"deprecation", "sunset", "link"}
 

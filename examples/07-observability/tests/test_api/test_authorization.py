@@ -22,7 +22,7 @@ from fast_api_template.services.auth import AuthService
 from fast_api_template.services.projects import NewProject, ProjectService
 from fast_api_template.services.tasks import NewTask, TaskService
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only]
 
 UserFactory = Callable[..., Awaitable[User]]
 HeadersFactory = Callable[[User], dict[str, str]]

@@ -14,7 +14,7 @@ from fast_api_template.app import create_app
 from fast_api_template.config import Environment, Settings
 from fast_api_template.core.errors import ConflictError
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only]
 
 JSON = {"content-type": "application/json"}
 

@@ -5,7 +5,7 @@ import re
 import httpx
 import pytest
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only]
 
 GENERATED = re.compile(r"[0-9a-f]{32}")
 

@@ -12,7 +12,7 @@ from fast_api_template.app import create_app
 from fast_api_template.config import CorsSettings, Settings
 from fast_api_template.core.headers import API_CSP, DOCS_CSP
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only]
 
 
 @pytest.mark.parametrize(
