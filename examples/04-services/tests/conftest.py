@@ -38,6 +38,7 @@ os.environ[ENV_VAR] = Environment.TEST.value
 from fast_api_template.api.deps import Resources  # noqa: E402
 from fast_api_template.app import create_app  # noqa: E402
 from fast_api_template.db import create_engine, create_session_factory, create_tables  # noqa: E402
+from fast_api_template.models import User  # noqa: E402
 
 # FastAPI keeps route functions in caches of a few thousand entries, and with a function the
 # app it refers to: the objects of the apps that tests build pile up, and each full garbage
@@ -227,6 +228,14 @@ def production_settings() -> Settings:
 def settings(database_url: str) -> Settings:
     """Settings of the test environment, on the test's database."""
     return Settings(env=Environment.TEST, database={"url": database_url})
+
+
+async def insert_user(session: AsyncSession, email: str = "ada@example.com") -> User:
+    """Add a user in the session's transaction, flushed so that it has an id."""
+    user = User(email=email)
+    session.add(user)
+    await session.flush()
+    return user
 
 
 @pytest.fixture

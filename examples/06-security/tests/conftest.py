@@ -248,6 +248,16 @@ def settings(database_url: str) -> Settings:
     return Settings(env=Environment.TEST, database={"url": database_url})
 
 
+async def insert_user(
+    session: AsyncSession, email: str = "ada@example.com", *, is_admin: bool = False
+) -> User:
+    """Add a user in the session's transaction, flushed so that it has an id."""
+    user = User(email=email, is_admin=is_admin)
+    session.add(user)
+    await session.flush()
+    return user
+
+
 @pytest.fixture
 async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
     """An engine on the test's database, with the tables created."""

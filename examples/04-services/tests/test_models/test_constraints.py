@@ -1,6 +1,7 @@
 """The database itself enforces the rules that must hold whatever code writes to it."""
 
 import pytest
+from conftest import insert_user
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, col, delete, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -8,13 +9,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from fast_api_template.models import Project, Task, User
 
 pytestmark = pytest.mark.anyio
-
-
-async def add_user(session: AsyncSession, email: str = "ada@example.com") -> User:
-    user = User(email=email)
-    session.add(user)
-    await session.flush()
-    return user
 
 
 async def add_project(session: AsyncSession, owner: User, name: str = "Garden") -> Project:
@@ -30,7 +24,7 @@ async def count(session: AsyncSession, model: type[SQLModel]) -> int:
 
 
 async def test_project_name_is_unique_per_owner(session: AsyncSession) -> None:
-    owner = await add_user(session)
+    owner = await insert_user(session)
     await add_project(session, owner, "Garden")
 
     with pytest.raises(IntegrityError, match=r"(?i)unique"):
@@ -38,8 +32,8 @@ async def test_project_name_is_unique_per_owner(session: AsyncSession) -> None:
 
 
 async def test_other_owners_may_use_the_same_name(session: AsyncSession) -> None:
-    ada = await add_user(session, "ada@example.com")
-    grace = await add_user(session, "grace@example.com")
+    ada = await insert_user(session, "ada@example.com")
+    grace = await insert_user(session, "grace@example.com")
 
     await add_project(session, ada, "Garden")
     await add_project(session, grace, "Garden")
@@ -48,10 +42,10 @@ async def test_other_owners_may_use_the_same_name(session: AsyncSession) -> None
 
 
 async def test_email_is_unique(session: AsyncSession) -> None:
-    await add_user(session, "ada@example.com")
+    await insert_user(session, "ada@example.com")
 
     with pytest.raises(IntegrityError, match=r"(?i)unique"):
-        await add_user(session, "ada@example.com")
+        await insert_user(session, "ada@example.com")
 
 
 async def test_task_needs_an_existing_project(session: AsyncSession) -> None:
@@ -71,7 +65,7 @@ async def test_project_needs_an_existing_owner(session: AsyncSession) -> None:
 async def test_deleting_a_project_deletes_its_tasks_in_the_database(
     session: AsyncSession,
 ) -> None:
-    project = await add_project(session, await add_user(session))
+    project = await add_project(session, await insert_user(session))
     assert project.id is not None
     session.add_all([Task(title=title, project_id=project.id) for title in ("Dig", "Sow")])
     await session.flush()
@@ -83,7 +77,7 @@ async def test_deleting_a_project_deletes_its_tasks_in_the_database(
 
 
 async def test_deleting_a_project_object_deletes_its_tasks(session: AsyncSession) -> None:
-    project = await add_project(session, await add_user(session))
+    project = await add_project(session, await insert_user(session))
     assert project.id is not None
     session.add(Task(title="Dig", project_id=project.id))
     await session.flush()
@@ -95,7 +89,7 @@ async def test_deleting_a_project_object_deletes_its_tasks(session: AsyncSession
 
 
 async def test_deleting_a_user_deletes_their_projects(session: AsyncSession) -> None:
-    owner = await add_user(session)
+    owner = await insert_user(session)
     await add_project(session, owner)
 
     await session.delete(owner)

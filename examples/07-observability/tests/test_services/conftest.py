@@ -1,6 +1,7 @@
 """Services are tested without HTTP: a session, a user, and the service under test."""
 
 import pytest
+from conftest import insert_user
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from fast_api_template.models import User
@@ -8,29 +9,22 @@ from fast_api_template.services.projects import ProjectService
 from fast_api_template.services.tasks import TaskService
 
 
-async def add_user(session: AsyncSession, email: str, *, is_admin: bool = False) -> User:
-    user = User(email=email, is_admin=is_admin)
-    session.add(user)
-    await session.flush()
-    return user
-
-
 @pytest.fixture
 async def owner(session: AsyncSession) -> User:
     """The acting user."""
-    return await add_user(session, "ada@example.com")
+    return await insert_user(session, "ada@example.com")
 
 
 @pytest.fixture
 async def stranger(session: AsyncSession) -> User:
     """Another user, whose projects the acting user must not see."""
-    return await add_user(session, "eve@example.com")
+    return await insert_user(session, "eve@example.com")
 
 
 @pytest.fixture
 async def admin(session: AsyncSession) -> User:
     """An administrator, who sees every project."""
-    return await add_user(session, "root@example.com", is_admin=True)
+    return await insert_user(session, "root@example.com", is_admin=True)
 
 
 @pytest.fixture
