@@ -1,1 +1,1 @@
-"""A FastAPI service, structured to grow: stage 04 of the FastAPI structure guide."""
+"""A FastAPI service, structured to grow: stage 06 of the FastAPI structure guide."""
