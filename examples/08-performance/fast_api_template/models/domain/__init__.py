@@ -1,0 +1,8 @@
+"""The tables of the task tracker: users own projects, projects hold tasks."""
+
+from fast_api_template.models.domain.project import Project
+from fast_api_template.models.domain.refresh_token import RefreshToken
+from fast_api_template.models.domain.task import Task
+from fast_api_template.models.domain.user import User
+
+__all__ = ["Project", "RefreshToken", "Task", "User"]
