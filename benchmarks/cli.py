@@ -176,6 +176,7 @@ def run(options: argparse.Namespace) -> int:
             smoke=options.smoke,
             hostile_requests=1 if options.smoke else options.requests,
             machine=describe(),
+            named_stage=options.stage,
         )
         print(f"Database: {database.describe()}. CPUs: {cpus.describe()}.")
         cases = selected_cases(options)

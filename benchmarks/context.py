@@ -32,6 +32,9 @@ class RunContext:
     smoke: bool
     hostile_requests: int
     machine: dict[str, object]
+    # The stage named on the command line (`--stage`), if any: it is part of the command that
+    # measures the same thing again.
+    named_stage: str | None = None
     stages: dict[Path, Stage] = field(default_factory=dict)
     _tables_ready: bool = field(default=False, repr=False)
 

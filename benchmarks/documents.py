@@ -83,7 +83,10 @@ def build_document(
             "load_average": {"before": load_before, "after": load_average()},
         },
         "machine": machine,
-        "command": f"{COMMAND} --only {case.name}",
+        "command": " ".join(
+            [COMMAND, "--only", case.name]
+            + (["--stage", context.named_stage] if context.named_stage else [])
+        ),
     }
 
 
