@@ -35,6 +35,7 @@ from fast_api_template.services.auth import AuthService, utc_now
 from fast_api_template.services.exceptions import InvalidCursorError, UserNotFoundError
 from fast_api_template.services.pagination import Keyset, KeysetPage, PageParams
 from fast_api_template.services.projects import ProjectService
+from fast_api_template.services.summaries import SummaryService, forget_changed
 from fast_api_template.services.tasks import TaskService
 from fast_api_template.services.users import UserService
 from fast_api_template.utils.cursor import CursorError, decode_cursor, encode_cursor
@@ -79,9 +80,13 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 # --8<-- [start:session]
 async def get_session(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
-    """Give a request one session in one transaction (see `db.transaction`)."""
+    """Give a request one session in one transaction (see `db.transaction`).
+
+    Once the transaction has committed, what it changed is made stale in the cache.
+    """
     async with transaction(resources.session_factory) as session:
         yield session
+    await forget_changed(session, resources.cache, namespace=resources.settings.redis.key_prefix)
 
 
 # scope="function": the session commits before the response is sent, so a failed commit is an
@@ -240,6 +245,22 @@ def get_task_service(session: SessionDep, projects: ProjectServiceDep) -> TaskSe
 
 
 TaskServiceDep = Annotated[TaskService, Depends(get_task_service)]
+
+
+def get_summary_service(
+    session: SessionDep, user: CurrentUser, resources: ResourcesDep
+) -> SummaryService:
+    """Provide the summaries of the current user's projects, cached."""
+    return SummaryService(
+        session,
+        resources.cache,
+        owner=user,
+        ttl_seconds=resources.settings.cache.ttl_seconds,
+        namespace=resources.settings.redis.key_prefix,
+    )
+
+
+SummaryServiceDep = Annotated[SummaryService, Depends(get_summary_service)]
 # --8<-- [end:services]
 
 

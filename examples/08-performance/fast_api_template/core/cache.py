@@ -8,6 +8,8 @@ A cache is an optimisation, never a dependency: when Redis does not answer, a re
 and goes to the database, and the service stays up.
 """
 
+import logging
+
 from cashews import Cache
 
 from fast_api_template.config import Settings
@@ -29,8 +31,30 @@ def create_cache(settings: Settings) -> Cache:
         suppress=True,
         socket_connect_timeout=settings.redis.timeout,
         socket_timeout=settings.redis.timeout,
+        # Values are pickled: signed with a key of the service, so that whoever can write to
+        # Redis cannot make a process unpickle what they like.
+        secret=settings.security.secret_key.get_secret_value(),
+        digestmod="sha256",
     )
+    _one_line_per_failure()
     return cache
 
 
 # --8<-- [end:create_cache]
+
+
+class _WithoutTraceback(logging.Filter):
+    """Keep a record's message, drop its traceback: a failing Redis is not a bug."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info = None
+        record.exc_text = None
+        return True
+
+
+def _one_line_per_failure() -> None:
+    # cashews logs each suppressed Redis error with its traceback: one per request while
+    # Redis is down, a storm that would bury everything else.
+    redis_logger = logging.getLogger("cashews.backends.redis.client")
+    if not any(isinstance(f, _WithoutTraceback) for f in redis_logger.filters):
+        redis_logger.addFilter(_WithoutTraceback())

@@ -21,6 +21,7 @@ from fast_api_template.services.pagination import (
     PageParams,
     keyset_page,
 )
+from fast_api_template.services.summaries import note_change
 
 # --8<-- [start:inputs]
 # What a service takes is its own: plain data, not an API version's request schema.
@@ -146,6 +147,7 @@ class ProjectService:
         project = Project(name=new.name, description=new.description, owner_id=self.owner_id)
         async with self._unique_name(project.name):
             self.session.add(project)
+        note_change(self.session, project.owner_id)
         return project
 
     # --8<-- [end:create]
@@ -163,6 +165,7 @@ class ProjectService:
         async with self._unique_name(str(changes.get("name", project.name))):
             for name, value in changes.items():
                 setattr(project, name, value)
+        note_change(self.session, project.owner_id)
         return project
 
     async def archive(self, project_id: int) -> Project:
@@ -175,6 +178,7 @@ class ProjectService:
         project = await self.get(project_id)
         project.archived = True
         await self.session.flush()
+        note_change(self.session, project.owner_id)
         return project
 
     async def delete(self, project_id: int) -> None:
@@ -187,6 +191,7 @@ class ProjectService:
         project = await self.get(project_id)
         await self.session.delete(project)
         await self.session.flush()
+        note_change(self.session, project.owner_id)
 
     # --8<-- [start:unique_name]
     @asynccontextmanager

@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from fast_api_template.models import Task
+from fast_api_template.models import Project, Task
 from fast_api_template.models.domain.task import TaskStatus
 from fast_api_template.services.exceptions import ProjectArchivedError, TaskNotFoundError
 from fast_api_template.services.pagination import (
@@ -23,6 +23,7 @@ from fast_api_template.services.pagination import (
     keyset_page,
 )
 from fast_api_template.services.projects import ProjectService, check_changes
+from fast_api_template.services.summaries import note_change
 
 # --8<-- [start:inputs]
 # `done` is v1's view of the status: the model translates it (see Task.done).
@@ -120,7 +121,11 @@ class TaskService:
             TaskNotFoundError: The project has no such task.
 
         """
-        await self.projects.get(project_id)
+        _, task = await self._project_and_task(project_id, task_id)
+        return task
+
+    async def _project_and_task(self, project_id: int, task_id: int) -> tuple[Project, Task]:
+        project = await self.projects.get(project_id)
         task = (
             await self.session.exec(
                 select(Task).where(col(Task.id) == task_id, col(Task.project_id) == project_id)
@@ -128,7 +133,7 @@ class TaskService:
         ).first()
         if task is None:
             raise TaskNotFoundError(project_id, task_id)
-        return task
+        return project, task
 
     # --8<-- [start:create]
     async def create(self, project_id: int, new: NewTask) -> Task:
@@ -146,6 +151,7 @@ class TaskService:
         task = Task(title=new.title, status=new.status, project_id=project_id)
         self.session.add(task)
         await self.session.flush()
+        note_change(self.session, project.owner_id)
         return task
 
     # --8<-- [end:create]
@@ -159,9 +165,10 @@ class TaskService:
 
         """
         check_changes(changes, CHANGEABLE)
-        task = await self.get(project_id, task_id)
+        project, task = await self._project_and_task(project_id, task_id)
         _apply(task, changes)
         await self.session.flush()
+        note_change(self.session, project.owner_id)
         return task
 
     async def delete(self, project_id: int, task_id: int) -> None:
@@ -172,9 +179,10 @@ class TaskService:
             TaskNotFoundError: The project has no such task.
 
         """
-        task = await self.get(project_id, task_id)
+        project, task = await self._project_and_task(project_id, task_id)
         await self.session.delete(task)
         await self.session.flush()
+        note_change(self.session, project.owner_id)
 
 
 # --8<-- [start:apply]

@@ -102,7 +102,14 @@ def expected(version: str) -> dict[tuple[str, str], Expect]:
     }
 
 
-EXPECTED = expected("v1") | expected("v2")
+EXPECTED = (
+    expected("v1")
+    | expected("v2")
+    | {
+        # Everyone sees the summaries of their own projects, an administrator included.
+        ("GET", "/api/v2/projects/summaries"): Expect(401, 200, 200, 200),
+    }
+)
 # --8<-- [end:expect]
 
 # --8<-- [start:served]

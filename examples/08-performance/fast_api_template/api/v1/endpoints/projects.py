@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, status
 
 from fast_api_template.api.deps import UNAUTHORIZED, PageDep, ProjectId, ProjectServiceDep
+from fast_api_template.api.http_cache import NOT_MODIFIED, IfNoneMatch, conditional, etag_of
 from fast_api_template.models.domain.project import NAME_MAX_LENGTH
 from fast_api_template.schemas.fields import Storable
 from fast_api_template.schemas.pagination import Page
@@ -55,10 +56,17 @@ async def create_project(data: ProjectCreate, projects: ProjectServiceDep) -> Pr
 # --8<-- [end:create]
 
 
-@router.get("/{project_id}")
-async def get_project(project_id: ProjectId, projects: ProjectServiceDep) -> ProjectRead:
-    """Show one of your projects."""
-    return ProjectRead.model_validate(await projects.get(project_id))
+# --8<-- [start:get]
+@router.get("/{project_id}", response_model=ProjectRead, responses=NOT_MODIFIED)
+async def get_project(
+    project_id: ProjectId, projects: ProjectServiceDep, if_none_match: IfNoneMatch = None
+) -> Response:
+    """Show one of your projects; 304 if your copy (its ETag) is current."""
+    project = await projects.get(project_id)
+    return conditional(ProjectRead.model_validate(project), etag_of(project), if_none_match)
+
+
+# --8<-- [end:get]
 
 
 @router.patch("/{project_id}", responses=CONFLICT)

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from fast_api_template.api.deps import UNAUTHORIZED, PageDep, ProjectId, TaskId, TaskServiceDep
+from fast_api_template.api.http_cache import NOT_MODIFIED, IfNoneMatch, conditional, etag_of
 from fast_api_template.models.domain.task import TaskStatus
 from fast_api_template.schemas.pagination import Page
 from fast_api_template.schemas.problems import Problem
@@ -54,10 +55,16 @@ async def create_task(project_id: ProjectId, data: TaskCreate, tasks: TaskServic
 # --8<-- [end:create]
 
 
-@v1_only.get("/{task_id}")
-async def get_task(project_id: ProjectId, task_id: TaskId, tasks: TaskServiceDep) -> TaskRead:
-    """Show one task."""
-    return TaskRead.model_validate(await tasks.get(project_id, task_id))
+@v1_only.get("/{task_id}", response_model=TaskRead, responses=NOT_MODIFIED)
+async def get_task(
+    project_id: ProjectId,
+    task_id: TaskId,
+    tasks: TaskServiceDep,
+    if_none_match: IfNoneMatch = None,
+) -> Response:
+    """Show one task; 304 if your copy (its ETag) is current."""
+    task = await tasks.get(project_id, task_id)
+    return conditional(TaskRead.model_validate(task), etag_of(task), if_none_match)
 
 
 @v1_only.patch("/{task_id}")

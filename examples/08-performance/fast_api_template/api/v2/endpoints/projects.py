@@ -7,12 +7,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
 
-from fast_api_template.api.deps import UNAUTHORIZED, CursorDep, ProjectServiceDep
+from fast_api_template.api.deps import UNAUTHORIZED, CursorDep, ProjectServiceDep, SummaryServiceDep
 from fast_api_template.models.domain.project import NAME_MAX_LENGTH
 from fast_api_template.schemas.fields import Storable
-from fast_api_template.schemas.pagination import CursorPage
+from fast_api_template.schemas.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorPage
 from fast_api_template.schemas.problems import Problem
 from fast_api_template.schemas.projects import ProjectRead
+from fast_api_template.schemas.v2.summaries import ProjectSummaryRead, TaskCounts
 
 router = APIRouter(prefix="/projects", tags=["projects"], responses=UNAUTHORIZED)
 
@@ -45,3 +46,29 @@ async def list_projects(
 
 
 # --8<-- [end:list]
+
+
+# --8<-- [start:summaries]
+@router.get("/summaries")
+async def list_project_summaries(
+    summaries: SummaryServiceDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Most projects.")] = (
+        DEFAULT_LIMIT
+    ),
+) -> list[ProjectSummaryRead]:
+    """Your first projects, oldest first, each with its tasks counted by status.
+
+    One query, whatever the number of projects, and cached until one of them changes.
+    """
+    return [
+        ProjectSummaryRead(
+            id=summary.id,
+            name=summary.name,
+            archived=summary.archived,
+            tasks=TaskCounts(todo=summary.todo, doing=summary.doing, done=summary.done),
+        )
+        for summary in await summaries.first(limit)
+    ]
+
+
+# --8<-- [end:summaries]

@@ -6,9 +6,10 @@ Deleting a task did not change: api/v2/router.py includes v1's route for it.
 from http import HTTPStatus
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from fast_api_template.api.deps import UNAUTHORIZED, CursorDep, ProjectId, TaskId, TaskServiceDep
+from fast_api_template.api.http_cache import NOT_MODIFIED, IfNoneMatch, conditional, etag_of
 from fast_api_template.models.domain.task import TaskStatus
 from fast_api_template.schemas.pagination import CursorPage
 from fast_api_template.schemas.problems import Problem
@@ -57,10 +58,16 @@ async def create_task(project_id: ProjectId, data: TaskCreate, tasks: TaskServic
     )
 
 
-@router.get("/{task_id}")
-async def get_task(project_id: ProjectId, task_id: TaskId, tasks: TaskServiceDep) -> TaskRead:
-    """Show one task."""
-    return TaskRead.model_validate(await tasks.get(project_id, task_id))
+@router.get("/{task_id}", response_model=TaskRead, responses=NOT_MODIFIED)
+async def get_task(
+    project_id: ProjectId,
+    task_id: TaskId,
+    tasks: TaskServiceDep,
+    if_none_match: IfNoneMatch = None,
+) -> Response:
+    """Show one task; 304 if your copy (its ETag) is current."""
+    task = await tasks.get(project_id, task_id)
+    return conditional(TaskRead.model_validate(task), etag_of(task), if_none_match)
 
 
 @router.patch("/{task_id}")

@@ -1,0 +1,33 @@
+"""Count the SQL statements that code sends: the proof that a number of queries is constant."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+
+@contextmanager
+def recorded_statements(engine: AsyncEngine) -> Iterator[list[str]]:
+    """Record the statements sent through `engine` while the block runs."""
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        # before_cursor_execute(conn, cursor, statement, parameters, context, executemany)
+        statements.append(args[2])
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
+def queries(statements: list[str]) -> list[str]:
+    """Keep the statements that read or write data: no BEGIN, COMMIT or SAVEPOINT."""
+    return [
+        s
+        for s in statements
+        if s.lstrip().split()[0].upper() in {"SELECT", "INSERT", "UPDATE", "DELETE"}
+    ]
