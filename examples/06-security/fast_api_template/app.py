@@ -122,7 +122,6 @@ def add_versions(app: FastAPI, settings: Settings) -> None:
 # --8<-- [end:versions]
 
 
-# --8<-- [start:security_headers]
 def add_security_headers(app: FastAPI, settings: Settings) -> None:
     """Send browser security headers with every response; added last, so it wraps the rest."""
     docs_pages = {app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url}
@@ -134,9 +133,6 @@ def add_security_headers(app: FastAPI, settings: Settings) -> None:
         # ignored, and one sent to localhost by mistake is a nuisance for months.
         hsts=settings.env is Environment.PROD,
     )
-
-
-# --8<-- [end:security_headers]
 
 
 def _create_app_or_exit() -> FastAPI:

@@ -423,7 +423,6 @@ async def client(app: FastAPI, user: User) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-# --8<-- [start:redis]
 def redis_url() -> str:
     """The URL of the Redis server for the tests, or skip (fail with REQUIRE_SERVICES=1)."""
     url = os.environ.get("TEST_REDIS_URL")
@@ -448,9 +447,6 @@ async def redis_settings(request: pytest.FixtureRequest) -> AsyncIterator[RedisS
 def key_prefix() -> str:
     """A key prefix that no other test uses."""
     return f"{REDIS_PREFIX}-{secrets.token_hex(4)}"
-
-
-# --8<-- [end:redis]
 
 
 @pytest.fixture

@@ -25,7 +25,6 @@ from fast_api_template.services.users import UserService
 MAX_ID = 2**31 - 1
 
 
-# --8<-- [start:resources]
 @dataclass(frozen=True)
 class Resources:
     """What every request shares for the life of the app: made at start-up, closed at shutdown.
@@ -55,10 +54,8 @@ def get_app_settings(resources: ResourcesDep) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
-# --8<-- [end:resources]
 
 
-# --8<-- [start:session]
 async def get_session(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
     """Give a request one session in one transaction (see `db.transaction`)."""
     async with transaction(resources.session_factory) as session:
@@ -68,7 +65,6 @@ async def get_session(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
 # scope="function": the session commits before the response is sent, so a failed commit is an
 # error response and never a success for data that was not saved.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
-# --8<-- [end:session]
 
 
 # --8<-- [start:current_user]

@@ -12,7 +12,6 @@ MAX_LIMIT = 100
 MAX_OFFSET = 2**31 - 1
 
 
-# --8<-- [start:page]
 class Page(BaseModel, Generic[ItemT]):
     """One slice of a list, with what a client needs to ask for the next one."""
 
@@ -22,6 +21,3 @@ class Page(BaseModel, Generic[ItemT]):
     total: int = Field(description="How many items match the filters, over all slices.")
     limit: int = Field(description="The most items a slice holds.")
     offset: int = Field(description="How many matching items come before this slice.")
-
-
-# --8<-- [end:page]

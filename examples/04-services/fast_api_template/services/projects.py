@@ -15,7 +15,6 @@ from fast_api_template.services.exceptions import (
 )
 from fast_api_template.services.pagination import OffsetPage, PageParams
 
-# --8<-- [start:inputs]
 # What a service takes is its own: plain data, not an API version's request schema.
 # Each version's endpoints translate their request into these.
 CHANGEABLE = frozenset({"name", "description", "archived"})
@@ -27,9 +26,6 @@ class NewProject:
 
     name: str
     description: str | None = None
-
-
-# --8<-- [end:inputs]
 
 
 class ProjectService:

@@ -30,7 +30,6 @@ from fast_api_template.utils.cursor import CursorError, decode_cursor, encode_cu
 MAX_ID = 2**31 - 1
 
 
-# --8<-- [start:resources]
 @dataclass(frozen=True)
 class Resources:
     """What every request shares for the life of the app: made at start-up, closed at shutdown.
@@ -60,10 +59,8 @@ def get_app_settings(resources: ResourcesDep) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
-# --8<-- [end:resources]
 
 
-# --8<-- [start:session]
 async def get_session(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
     """Give a request one session in one transaction (see `db.transaction`)."""
     async with transaction(resources.session_factory) as session:
@@ -73,7 +70,6 @@ async def get_session(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
 # scope="function": the session commits before the response is sent, so a failed commit is an
 # error response and never a success for data that was not saved.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
-# --8<-- [end:session]
 
 
 # --8<-- [start:current_user]
@@ -108,7 +104,6 @@ def get_page_params(
 PageDep = Annotated[PageParams, Depends(get_page_params)]
 # --8<-- [end:pagination]
 
-# --8<-- [start:cursor]
 SchemaT = TypeVar("SchemaT", bound=BaseModel)
 # A cursor is a few dozen characters; anything much longer is not one of ours.
 MAX_CURSOR_LENGTH = 500
@@ -173,7 +168,6 @@ def get_cursor_params(
 
 
 CursorDep = Annotated[CursorParams, Depends(get_cursor_params)]
-# --8<-- [end:cursor]
 
 
 # --8<-- [start:services]

@@ -22,7 +22,6 @@ from fast_api_template.services.pagination import (
     keyset_page,
 )
 
-# --8<-- [start:inputs]
 # What a service takes is its own: plain data, not an API version's request schema.
 # Each version's endpoints translate their request into these.
 CHANGEABLE = frozenset({"name", "description", "archived"})
@@ -34,9 +33,6 @@ class NewProject:
 
     name: str
     description: str | None = None
-
-
-# --8<-- [end:inputs]
 
 
 class ProjectService:
@@ -79,7 +75,6 @@ class ProjectService:
             items=list(projects), total=total.one(), limit=page.limit, offset=page.offset
         )
 
-    # --8<-- [start:list_after]
     async def list_after(
         self,
         after: Keyset | None,
@@ -92,8 +87,6 @@ class ProjectService:
         conditions = self._filters(archived=archived, name_contains=name_contains)
         query = select(Project).where(*conditions)
         return await keyset_page(self.session, query, model=Project, after=after, limit=limit)
-
-    # --8<-- [end:list_after]
 
     def _filters(
         self, *, archived: bool | None, name_contains: str | None

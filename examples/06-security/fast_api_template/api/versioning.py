@@ -74,7 +74,6 @@ class DeprecationMiddleware:
 # --8<-- [end:deprecation]
 
 
-# --8<-- [start:routes]
 def api_routes(app: FastAPI) -> list[RouteContext]:
     """List the app's path operations with their full paths.
 
@@ -86,9 +85,6 @@ def api_routes(app: FastAPI) -> list[RouteContext]:
         for route in iter_route_contexts(app.routes)
         if isinstance(route.original_route, APIRoute)
     ]
-
-
-# --8<-- [end:routes]
 
 
 # --8<-- [start:docs]

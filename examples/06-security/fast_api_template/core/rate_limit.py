@@ -30,7 +30,6 @@ logger = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS: Final = 5
 
 
-# --8<-- [start:storage]
 def create_storage(settings: RedisSettings) -> Storage:
     """Return Redis storage when a Redis URL is set, else storage in this process's memory."""
     if settings.url is None:
@@ -45,9 +44,6 @@ def create_storage(settings: RedisSettings) -> Storage:
         connect_timeout=settings.timeout,
         stream_timeout=settings.timeout,
     )
-
-
-# --8<-- [end:storage]
 
 
 # --8<-- [start:throttle]

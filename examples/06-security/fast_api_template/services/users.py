@@ -17,7 +17,6 @@ class UserService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    # --8<-- [start:register]
     async def register(self, email: str, password: str, passwords: Passwords) -> User:
         """Create an account that logs in with this email and password.
 
@@ -41,8 +40,6 @@ class UserService:
         except IntegrityError:
             raise EmailTakenError from None
         return user
-
-    # --8<-- [end:register]
 
     async def get(self, user_id: int) -> User:
         """Return a user by id.

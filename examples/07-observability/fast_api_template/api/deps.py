@@ -38,7 +38,6 @@ from fast_api_template.services.users import UserService
 from fast_api_template.utils.cursor import CursorError, decode_cursor, encode_cursor
 
 
-# --8<-- [start:resources]
 @dataclass(frozen=True)
 class Resources:
     """What every request shares for the life of the app: made at start-up, closed at shutdown.
@@ -70,10 +69,8 @@ def get_app_settings(resources: ResourcesDep) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
-# --8<-- [end:resources]
 
 
-# --8<-- [start:session]
 async def get_session(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
     """Give a request one session in one transaction (see `db.transaction`)."""
     async with transaction(resources.session_factory) as session:
@@ -83,7 +80,6 @@ async def get_session(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
 # scope="function": the session commits before the response is sent, so a failed commit is an
 # error response and never a success for data that was not saved.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
-# --8<-- [end:session]
 
 
 UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
@@ -153,7 +149,6 @@ def get_page_params(
 PageDep = Annotated[PageParams, Depends(get_page_params)]
 # --8<-- [end:pagination]
 
-# --8<-- [start:cursor]
 SchemaT = TypeVar("SchemaT", bound=BaseModel)
 # A cursor is a few dozen characters; anything much longer is not one of ours.
 MAX_CURSOR_LENGTH = 500
@@ -218,7 +213,6 @@ def get_cursor_params(
 
 
 CursorDep = Annotated[CursorParams, Depends(get_cursor_params)]
-# --8<-- [end:cursor]
 
 
 # --8<-- [start:services]
@@ -239,7 +233,6 @@ TaskServiceDep = Annotated[TaskService, Depends(get_task_service)]
 # --8<-- [end:services]
 
 
-# --8<-- [start:auth]
 def get_passwords(resources: ResourcesDep) -> Passwords:
     """Return the app's password hasher (built once, at start-up)."""
     return resources.passwords
@@ -291,8 +284,6 @@ async def count_registration(resources: ResourcesDep, address: ClientAddress) ->
     """
     await resources.login_throttle.registration(address)
 
-
-# --8<-- [end:auth]
 
 ProjectId = Annotated[int, Path(gt=0, le=MAX_ID, description="The project's id.")]
 TaskId = Annotated[int, Path(gt=0, le=MAX_ID, description="The task's id.")]

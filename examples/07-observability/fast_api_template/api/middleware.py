@@ -79,7 +79,6 @@ class RequestIdMiddleware:
 # --8<-- [end:request_id]
 
 
-# --8<-- [start:body_limit]
 class ContentTooLargeError(HTTPException):
     """The request body is larger than the service accepts: 413."""
 
@@ -134,6 +133,3 @@ class BodySizeLimitMiddleware:
             status=error.status_code,
             detail=error.detail,
         )
-
-
-# --8<-- [end:body_limit]

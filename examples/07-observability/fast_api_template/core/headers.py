@@ -5,7 +5,6 @@ from collections.abc import Collection
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-# --8<-- [start:headers]
 # An API answers JSON: it loads nothing, runs no script and is never framed.
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 # The docs pages are HTML: Swagger UI and ReDoc load their code from a CDN and start it with
@@ -64,6 +63,3 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
-
-
-# --8<-- [end:headers]

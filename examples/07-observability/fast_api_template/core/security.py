@@ -20,7 +20,6 @@ from fast_api_template.core.errors import InvalidTokenError
 from fast_api_template.models.base import MAX_ID
 
 
-# --8<-- [start:passwords]
 class Passwords:
     """Hash passwords with Argon2id, and check them.
 
@@ -60,9 +59,6 @@ class Passwords:
             self._hash.verify(password, self._dummy_hash)
             return False, None
         return self._hash.verify_and_update(password, stored_hash)
-
-
-# --8<-- [end:passwords]
 
 
 # --8<-- [start:access]
@@ -150,7 +146,6 @@ _SUBJECT = re.compile(r"[1-9][0-9]{0,9}", flags=re.ASCII)
 # --8<-- [end:access]
 
 
-# --8<-- [start:refresh]
 def new_refresh_token() -> str:
     """Return a new opaque refresh token: 256 random bits, URL-safe."""
     return secrets.token_urlsafe(32)
@@ -164,6 +159,3 @@ def hash_refresh_token(token: str) -> str:
     finds through a unique index.
     """
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-# --8<-- [end:refresh]

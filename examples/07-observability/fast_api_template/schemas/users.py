@@ -19,7 +19,6 @@ Password = Annotated[
 ]
 
 
-# --8<-- [start:schemas]
 class UserCreate(BaseModel):
     """A new account."""
 
@@ -38,6 +37,3 @@ class UserRead(BaseModel):
     email: str
     is_admin: bool
     created_at: datetime
-
-
-# --8<-- [end:schemas]

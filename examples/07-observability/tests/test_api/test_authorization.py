@@ -44,7 +44,6 @@ Body = Callable[[World], dict[str, Any]]
 ROLES = ("anonymous", "owner", "other", "admin")
 
 
-# --8<-- [start:expect]
 @dataclass(frozen=True)
 class Expect:
     """The status code that each kind of caller gets from a route."""
@@ -103,7 +102,6 @@ def expected(version: str) -> dict[tuple[str, str], Expect]:
 
 
 EXPECTED = expected("v1") | expected("v2")
-# --8<-- [end:expect]
 
 # --8<-- [start:served]
 # Built once, to list the routes: FastAPI adds routes when the app is made, not at start-up.

@@ -25,7 +25,6 @@ async def list_tasks(
     return Page[TaskRead].model_validate(result)
 
 
-# --8<-- [start:create]
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
@@ -38,9 +37,6 @@ async def create_task(project_id: ProjectId, data: TaskCreate, tasks: TaskServic
     return TaskRead.model_validate(
         await tasks.create(project_id, NewTask(title=data.title, done=data.done))
     )
-
-
-# --8<-- [end:create]
 
 
 @router.get("/{task_id}")

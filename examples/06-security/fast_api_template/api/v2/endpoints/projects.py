@@ -24,7 +24,6 @@ BAD_CURSOR: dict[int | str, dict[str, Any]] = {
 SCOPE = "projects"
 
 
-# --8<-- [start:list]
 @router.get("", responses=BAD_CURSOR)
 async def list_projects(
     projects: ProjectServiceDep,
@@ -42,6 +41,3 @@ async def list_projects(
         page.position(SCOPE), page.limit, archived=archived, name_contains=name_contains
     )
     return page.page(result, ProjectRead, scope=SCOPE)
-
-
-# --8<-- [end:list]
