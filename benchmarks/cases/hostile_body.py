@@ -28,8 +28,9 @@ from benchmarks.report import format_figure, notes_and_footer
 from benchmarks.stages import Stage
 
 ROUTE = "/api/v2/users"
-# Targets: answered in milliseconds (under a second), and an answer under 64 KiB.
-MAX_SECONDS = 1.0
+# Targets: answered in milliseconds, and an answer under 64 KiB. "Milliseconds" read as under
+# a tenth of a second: what parsing a 1 MiB body takes here, not a stalled event loop.
+MAX_SECONDS = 0.1
 MAX_ANSWER_BYTES = 64 * 1024
 # Bound on each body's share of a run, whatever the server does with it.
 BODY_BUDGET_SECONDS = 30.0
@@ -253,7 +254,7 @@ CASE = Case(
     name="hostile_body",
     title="Worst bodies under the size limit",
     question="Can one request of at most 1 MiB make the service slow for everyone?",
-    target="answered in milliseconds (under 1 s), with an answer under 64 KiB",
+    target="answered in milliseconds (under 100 ms), with an answer under 64 KiB",
     routes=(f"POST {ROUTE}", "GET /health"),
     apps=(),
     run=run,
