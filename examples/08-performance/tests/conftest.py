@@ -196,16 +196,20 @@ def _empty_sqlite(url: str) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Run every test that uses a database on both backends, but one marked `sqlite_only`.
+    """Run every test that uses a database on both backends, but one marked for one of them.
 
     A test marked `sqlite_only` is about HTTP (a status code, a header, a document), not the
     database: what the database does is tested on both backends by the tests of the services,
-    the models and db.py.
+    the models and db.py. A test marked `postgresql_only` is about PostgreSQL itself, such
+    as the plans of its query planner.
     """
     if "database_url" not in metafunc.fixturenames:
         return
-    sqlite_only = metafunc.definition.get_closest_marker("sqlite_only") is not None
-    backends = ["sqlite"] if sqlite_only else ["sqlite", "postgresql"]
+    backends = ["sqlite", "postgresql"]
+    if metafunc.definition.get_closest_marker("sqlite_only") is not None:
+        backends = ["sqlite"]
+    if metafunc.definition.get_closest_marker("postgresql_only") is not None:
+        backends = ["postgresql"]
     metafunc.parametrize("database_url", backends, indirect=True)
 
 

@@ -12,14 +12,23 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 def recorded_statements(engine: AsyncEngine) -> Iterator[list[str]]:
     """Record the statements sent through `engine` while the block runs."""
     statements: list[str] = []
+    with recorded_calls(engine) as calls:
+        yield statements
+    statements.extend(statement for statement, _ in calls)
+
+
+@contextmanager
+def recorded_calls(engine: AsyncEngine) -> Iterator[list[tuple[str, Any]]]:
+    """Record the statements sent through `engine`, with their parameters, as sent."""
+    calls: list[tuple[str, Any]] = []
 
     def record(*args: Any) -> None:
         # before_cursor_execute(conn, cursor, statement, parameters, context, executemany)
-        statements.append(args[2])
+        calls.append((args[2], args[3]))
 
     event.listen(engine.sync_engine, "before_cursor_execute", record)
     try:
-        yield statements
+        yield calls
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", record)
 

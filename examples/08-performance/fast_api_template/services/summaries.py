@@ -2,7 +2,9 @@
 
 The obvious code asks for the projects, then for each project's tasks: one query, plus one per
 project, and the second number grows with the data (the N+1 query). Here one query does it all:
-the projects, outer-joined to their tasks, grouped by project, each status counted.
+it picks the page of projects first, then outer-joins their tasks, grouped by project, each
+status counted. Picking the page first keeps the work in proportion to the page: an owner with
+a thousand projects costs no more than one with twenty.
 
 A dashboard reads summaries far more often than tasks change, so they are cached (cache-aside):
 a read looks in the cache first, and on a miss runs the query and keeps the result. A write to
@@ -42,17 +44,22 @@ class ProjectSummary:
 # --8<-- [start:query]
 async def query_summaries(session: AsyncSession, owner_id: int, limit: int) -> list[ProjectSummary]:
     """Summarise an owner's first projects, oldest first, in one query whatever their number."""
+    page = (
+        select(col(Project.id), col(Project.name), col(Project.archived), col(Project.created_at))
+        .where(col(Project.owner_id) == owner_id)
+        .order_by(col(Project.created_at), col(Project.id))
+        .limit(limit)
+        .subquery("page")
+    )
     counts = [
         func.count(col(Task.id)).filter(col(Task.status) == status).label(status.value)
         for status in TaskStatus
     ]
     query = (
-        select(col(Project.id), col(Project.name), col(Project.archived), *counts)
-        .outerjoin(Task, col(Task.project_id) == col(Project.id))
-        .where(col(Project.owner_id) == owner_id)
-        .group_by(col(Project.id))
-        .order_by(col(Project.created_at), col(Project.id))
-        .limit(limit)
+        select(page.c.id, page.c.name, page.c.archived, *counts)
+        .outerjoin(Task, col(Task.project_id) == page.c.id)
+        .group_by(page.c.id, page.c.name, page.c.archived, page.c.created_at)
+        .order_by(page.c.created_at, page.c.id)
     )
     connection = await session.connection()
     rows = (await connection.execute(query)).mappings()

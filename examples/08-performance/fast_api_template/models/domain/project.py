@@ -22,10 +22,12 @@ class Project(IdMixin, TimestampMixin, table=True):
     __tablename__ = "projects"
     # A name is unique per owner. The second index serves "the projects of this owner" in
     # (created_at, id) order, for keyset pagination (API v2); the naming convention names it
-    # after its first column: ix_projects_owner_id.
+    # after its first column: ix_projects_owner_id. The third serves the same list filtered
+    # by `archived`: named by hand, since the convention would give it the same name.
     __table_args__ = (
         UniqueConstraint("owner_id", "name"),
         Index(None, "owner_id", "created_at", "id"),
+        Index("ix_projects_owner_id_archived", "owner_id", "archived", "created_at", "id"),
     )
 
     name: str = Field(max_length=NAME_MAX_LENGTH)
