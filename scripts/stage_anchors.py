@@ -19,6 +19,7 @@ two blank lines side by side), then `uv run python scripts/stage_diffs.py`.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -71,12 +72,26 @@ def default_pages(root: Path = ROOT) -> list[Path]:
     return [*sorted((root / "docs").rglob("*.md")), root / "README.md"]
 
 
+def lesson_files(stage: Path) -> list[Path]:
+    """Return a stage's lesson files, without walking its environment and caches."""
+    found: list[Path] = []
+    for folder, subfolders, names in os.walk(stage):
+        here = Path(folder)
+        subfolders[:] = sorted(
+            name for name in subfolders if is_lesson_file((here / name).relative_to(stage))
+        )
+        found.extend(
+            here / name
+            for name in sorted(names)
+            if is_lesson_file((here / name).relative_to(stage))
+        )
+    return found
+
+
 def section_markers(stage: Path) -> list[Marker]:
     """Every section marker in a stage's lesson files."""
     markers = []
-    for path in sorted(stage.rglob("*")):
-        if not path.is_file() or not is_lesson_file(path.relative_to(stage)):
-            continue
+    for path in lesson_files(stage):
         if path.suffix not in MARKED_SUFFIXES:
             continue
         for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):

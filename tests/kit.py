@@ -6,6 +6,7 @@ deliberately broken inputs and checks that each of them fails, so that the guard
 
 from __future__ import annotations
 
+import ast
 import fcntl
 import json
 import os
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,10 +26,15 @@ from html.parser import HTMLParser
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
+from mkdocs.utils.yaml import yaml_load
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
 # One definition of what a stage is, shared with the script that writes the stage diffs.
-from stage_diffs import is_lesson_file
+from stage_diffs import is_lesson_file, stage_dirs
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -461,3 +468,390 @@ def serve_site(site_dir: Path, root_path: str = "/") -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+# --- Adding a stage: what a new stage must name, and where ---------------------------------------
+#
+# Each function below checks one step of "Add a stage" in CONTRIBUTING.md and returns problems
+# that say what to do. They take their folders as arguments, so that `test_machinery.py` can run
+# them on a deliberately broken copy in a temporary folder.
+
+GUIDE_NAME = "the FastAPI structure guide"
+PACKAGE_DOCSTRING = '"""A FastAPI service, structured to grow: stage {number} of {guide}."""'
+_STAGE_NUMBER = re.compile(r"\bstage (?P<number>\d\d)\b", re.IGNORECASE)
+
+
+def stage_number(stage: Path) -> str:
+    """The two digits of a stage folder: `08-performance` -> `08`."""
+    return stage.name[:2]
+
+
+def stage_topic(stage: Path) -> str:
+    """The words of a stage folder after its number: `08-performance` -> `performance`."""
+    return stage.name[3:].replace("-", " ")
+
+
+def stage_label(stage: Path) -> str:
+    """How tables and links name a stage: `08 performance`."""
+    return f"{stage_number(stage)} {stage_topic(stage)}"
+
+
+def shown_path(path: Path, root: Path = ROOT) -> str:
+    """A path as problems name it: from the repository's root when it is inside it."""
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    with path.open("rb") as file:
+        return tomllib.load(file)
+
+
+def stage_name_problems(stage: Path, site_url: str, root: Path = ROOT) -> list[str]:
+    """The package docstring, the project description and the README name their own stage."""
+    number, problems = stage_number(stage), []
+    init = stage / "fast_api_template" / "__init__.py"
+    docstring = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))) or ""
+    named = {match.group("number") for match in _STAGE_NUMBER.finditer(docstring)}
+    if named != {number}:
+        wanted = PACKAGE_DOCSTRING.format(number=number, guide=GUIDE_NAME)
+        said = f"names stage {', '.join(sorted(named))}" if named else "names no stage"
+        problems.append(
+            f"{shown_path(init, root)}: the package docstring {said}, not {number}; "
+            f"make it {wanted}"
+        )
+    pyproject = stage / "pyproject.toml"
+    description = str(_read_toml(pyproject).get("project", {}).get("description", ""))
+    prefix = f"Stage {number} of {GUIDE_NAME}: "
+    if not description.startswith(prefix):
+        problems.append(
+            f"{shown_path(pyproject, root)}: `description` should start with {prefix!r} and say "
+            f"what the stage adds; it is {description!r}"
+        )
+    readme = stage / "README.md"
+    text = readme.read_text(encoding="utf-8") if readme.is_file() else ""
+    heading = f"# Stage {number}: {stage_topic(stage)}"
+    first_line = text.splitlines()[0] if text else ""
+    if first_line != heading:
+        problems.append(
+            f"{shown_path(readme, root)}: the first line should be {heading!r}; "
+            f"it is {first_line!r}"
+        )
+    page_url = f"{site_url.rstrip('/')}/stages/{stage.name}/"
+    if page_url not in text:
+        problems.append(
+            f"{shown_path(readme, root)}: link the stage's page of the guide, {page_url} "
+            f'("This is stage {number} of the [FastAPI structure guide]({page_url}).")'
+        )
+    return problems
+
+
+# --- Adding a stage: dependencies in the root environment ----------------------------------------
+
+ROOT_RUNTIME_GROUP = "app"  # what the stages import: the guide's inline examples import it too
+ROOT_DEV_GROUP = "lint"  # what the stages' dev groups add for their tests and type checks
+ROOT_DEV_GROUPS = ("lint", "test")  # where the root already keeps dev tools (pytest is in test)
+
+
+def _canonical(name: str) -> str:
+    return canonicalize_name(name)
+
+
+def group_requirements(pyproject: dict[str, Any], group: str) -> list[Requirement]:
+    """The requirements of a dependency group, with the groups it includes."""
+    groups = pyproject.get("dependency-groups", {})
+    found: list[Requirement] = []
+    for entry in groups.get(group, []):
+        if isinstance(entry, str):
+            found.append(Requirement(entry))
+        elif isinstance(entry, dict) and "include-group" in entry:
+            found.extend(group_requirements(pyproject, entry["include-group"]))
+    return found
+
+
+def _covers(requirements: list[Requirement], wanted: Requirement) -> bool:
+    """Whether a list of requirements asks for `wanted`'s package with all of its extras."""
+    return any(
+        _canonical(have.name) == _canonical(wanted.name) and wanted.extras <= have.extras
+        for have in requirements
+    )
+
+
+def _lock_graph(lock: dict[str, Any]) -> dict[str, set[str]]:
+    """Each package of a uv.lock and the packages it depends on, through any of its extras."""
+    graph: dict[str, set[str]] = {}
+    for package in lock.get("package", []):
+        edges = list(package.get("dependencies", []))
+        for extra in package.get("optional-dependencies", {}).values():
+            edges.extend(extra)
+        for group in package.get("dev-dependencies", {}).values():
+            edges.extend(group)
+        graph[package["name"]] = {edge["name"] for edge in edges}
+    return graph
+
+
+def _reach(graph: dict[str, set[str]], start: str) -> set[str]:
+    seen, todo = set(), [start]
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo.extend(graph.get(name, ()))
+    return seen
+
+
+_LOCKED_NAME = re.compile(r'^\[\[package\]\]\r?\nname = "(?P<name>[^"]+)"', re.MULTILINE)
+
+
+def locked_names(lock_file: Path) -> set[str]:
+    """The names of the packages that a uv.lock pins.
+
+    Read with a pattern, not a TOML parser: the root's lock file is over a megabyte, and every
+    stage is compared with it. uv writes each package's table as `[[package]]`, then its name.
+    """
+    text = lock_file.read_text(encoding="utf-8")
+    return {match.group("name") for match in _LOCKED_NAME.finditer(text)}
+
+
+def stage_dependency_problems(stage: Path, root: Path = ROOT) -> list[str]:
+    """Every package of a stage's lock file is in the root's: the root environment runs the
+    guide's inline examples and the type checks of every stage.
+
+    A problem names the stage's requirement that brings the missing packages, and the root group
+    it belongs in: runtime dependencies in `app`, dev dependencies in `lint`.
+    """
+    stage_project = _read_toml(stage / "pyproject.toml")
+    missing = locked_names(stage / "uv.lock") - locked_names(root / "uv.lock")
+    missing.discard(_canonical(str(stage_project.get("project", {}).get("name", ""))))
+    if not missing:
+        return []
+    stage_lock = _read_toml(stage / "uv.lock")
+    root_project = _read_toml(root / "pyproject.toml")
+    direct = [
+        (Requirement(entry), ROOT_RUNTIME_GROUP, "a runtime dependency")
+        for entry in stage_project.get("project", {}).get("dependencies", [])
+    ] + [
+        (requirement, ROOT_DEV_GROUP, f"in its {group!r} group")
+        for group in stage_project.get("dependency-groups", {})
+        for requirement in group_requirements(stage_project, group)
+    ]
+    graph, where = _lock_graph(stage_lock), shown_path(stage, root)
+    problems: list[str] = []
+    explained: set[str] = set()
+    for requirement, group, role in direct:
+        brought = sorted((_reach(graph, _canonical(requirement.name)) & missing) - explained)
+        if not brought:
+            continue
+        explained.update(brought)
+        groups = (group,) if group == ROOT_RUNTIME_GROUP else ROOT_DEV_GROUPS
+        in_root = any(_covers(group_requirements(root_project, g), requirement) for g in groups)
+        if in_root:
+            extras = f"[{','.join(sorted(requirement.extras))}]" if requirement.extras else ""
+            problems.append(
+                f"{where}: the root pyproject.toml asks for {requirement.name}{extras}, but the "
+                f"root uv.lock lacks {', '.join(brought)}: run `uv lock` at the root"
+            )
+        else:
+            problems.append(
+                f"{where}: add {str(requirement)!r} ({role} of the stage) to the {group!r} group "
+                f"of the root pyproject.toml, then run `uv lock` at the root "
+                f"(the root uv.lock lacks {', '.join(brought)})"
+            )
+    if missing - explained:
+        problems.append(
+            f"{where}: the root uv.lock lacks {', '.join(sorted(missing - explained))}, which "
+            f"the stage's uv.lock pins: run `uv lock` in the stage, then at the root"
+        )
+    return problems
+
+
+# --- Adding a stage: the API reference documents the newest stage --------------------------------
+
+
+def mkdocstrings_paths(config: Path) -> list[str] | None:
+    """The `paths` that mkdocstrings' Python handler searches, as `mkdocs.yml` sets them."""
+    with config.open(encoding="utf-8") as file:
+        settings = yaml_load(file)
+    for plugin in settings.get("plugins", []):
+        if isinstance(plugin, dict) and "mkdocstrings" in plugin:
+            python = plugin["mkdocstrings"].get("handlers", {}).get("python", {})
+            paths = python.get("paths")
+            return [str(path) for path in paths] if isinstance(paths, list) else None
+    return None
+
+
+def reference_stage_problems(config: Path, examples: Path, root: Path = ROOT) -> list[str]:
+    """The API reference (mkdocstrings) documents the newest stage, and only that one."""
+    newest = f"{shown_path(examples, root)}/{stage_dirs(examples)[-1].name}"
+    paths = mkdocstrings_paths(config)
+    if paths == [newest]:
+        return []
+    return [
+        f"{shown_path(config, root)}: the API reference documents "
+        f"{', '.join(paths) if paths else 'no stage'}, but the newest stage "
+        f"is {newest}: set `paths: [{newest}]` under plugins > mkdocstrings > handlers > python, "
+        "then make the pages under docs/reference/ name that stage's modules "
+        "(the strict build fails on a module that does not exist)"
+    ]
+
+
+# --- Adding a stage: its page, and the rows that link it ----------------------------------------
+
+_TABLE_LINK = re.compile(r"\]\((?P<target>[^)\s]+)\)")
+_MERMAID_BOX = re.compile(r'(?P<node>\w+)\["(?P<label>[^"]*)"\]')
+_LABEL_NUMBER = re.compile(r"^\[?(?P<number>\d\d)[ -][a-z]")
+
+
+def include_line(target: str) -> re.Pattern[str]:
+    """A pattern for a line of a page that includes `target` (an escaped `;--8<--` is not one)."""
+    return re.compile(rf"""^[ \t]*-{{1,}}8<-{{1,}}[ \t]+["']{re.escape(target)}["'][ \t]*$""", re.M)
+
+
+def diff_includes(stage: Path, previous: Path | None) -> str:
+    """What a stage page pastes under "What changed": the table, then the full diff."""
+    note = (
+        f"The full diff from stage {stage_number(previous)}"
+        if previous
+        else "The full listing, as a diff from nothing"
+    )
+    return (
+        f'--8<-- "docs/stages/diffs/{stage.name}.md"\n\n'
+        f'??? note "{note}"\n\n'
+        "    ```diff\n"
+        f'    --8<-- "docs/stages/diffs/{stage.name}.diff"\n'
+        "    ```\n"
+    )
+
+
+def nav_entry(stage: Path) -> str:
+    """The line of `nav` in mkdocs.yml that puts a stage's page under Stages."""
+    return (
+        f"      - {stage_number(stage)} {stage_topic(stage).capitalize()}: stages/{stage.name}.md"
+    )
+
+
+def stage_nav_problems(examples: Path, nav: set[str]) -> list[str]:
+    """Every stage has a page in the navigation of mkdocs.yml."""
+    return [
+        f"mkdocs.yml: add the page of {stage.name} to nav, under Stages:\n{nav_entry(stage)}"
+        for stage in stage_dirs(examples)
+        if f"stages/{stage.name}.md" not in nav
+    ]
+
+
+def stage_page_problems(docs: Path, examples: Path, root: Path = ROOT) -> list[str]:
+    """Every stage has a page, and the page shows the stage's generated diff."""
+    problems = []
+    stages = stage_dirs(examples)
+    for previous, stage in zip([None, *stages], stages, strict=False):
+        page = docs / "stages" / f"{stage.name}.md"
+        text = page.read_text(encoding="utf-8") if page.is_file() else ""
+        targets = [f"docs/stages/diffs/{stage.name}.md", f"docs/stages/diffs/{stage.name}.diff"]
+        if not all(include_line(target).search(text) for target in targets):
+            write = "" if page.is_file() else "write it (CONTRIBUTING.md, Add a stage) and "
+            problems.append(
+                f"{shown_path(page, root)}: {write}paste these lines under "
+                f"`## What changed` to show the stage's generated diff:\n\n"
+                f"{diff_includes(stage, previous)}"
+            )
+    return problems
+
+
+def _links_to(path: Path, line: str, page: Path) -> bool:
+    """Whether a line of `path` links to `page` (a relative link, resolved from `path`)."""
+    return any(
+        (path.parent / match.group("target").split("#")[0]).resolve() == page.resolve()
+        for match in _TABLE_LINK.finditer(line)
+    )
+
+
+def _rows_linking(path: Path, page: Path) -> list[str]:
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    rows = [line for line in text.splitlines() if line.lstrip().startswith("|")]
+    return [row for row in rows if _links_to(path, row, page)]
+
+
+def _planned_row(path: Path, stage: Path) -> str | None:
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    return next(
+        (
+            line.strip()
+            for line in text.splitlines()
+            if line.lstrip().startswith("|") and "planned" in line and stage_label(stage) in line
+        ),
+        None,
+    )
+
+
+def stage_row_problems(docs: Path, examples: Path, root: Path = ROOT) -> list[str]:
+    """The home page, the stages index and the structure page each have a row for every stage."""
+    problems = []
+    for stage in stage_dirs(examples):
+        page = docs / "stages" / f"{stage.name}.md"
+        label = stage_label(stage)
+        wanted = {
+            docs / "index.md": (
+                f"| [{label}](stages/{stage.name}.md) | what it adds | the principle it serves |",
+                "the table of stages",
+            ),
+            docs / "stages" / "index.md": (
+                f"| [{label}]({stage.name}.md) | what it adds |",
+                "the table of stages",
+            ),
+            docs / "structure.md": (
+                f"| `path/it/adds` | what it is for | [{label}](stages/{stage.name}.md) |",
+                "the table of folders and files, for each entry the stage introduces "
+                "(or link the stage in the last column of the rows it introduces)",
+            ),
+        }
+        for path, (row, where) in wanted.items():
+            if _rows_linking(path, page):
+                continue
+            planned = _planned_row(path, stage)
+            instead = f", in place of {planned!r}" if planned else ""
+            problems.append(
+                f"{shown_path(path, root)}: no row links the page of {stage.name}; add this row to "
+                f"{where}{instead}:\n{row}"
+            )
+    return problems
+
+
+def planned_stage_problems(path: Path, examples: Path, root: Path = ROOT) -> list[str]:
+    """A table row or diagram box that calls a stage planned, once the stage exists."""
+    existing = {stage_number(stage): stage for stage in stage_dirs(examples)}
+    text = path.read_text(encoding="utf-8")
+    problems = []
+    for line in text.splitlines():
+        if not line.lstrip().startswith("|") or "planned" not in line:
+            continue
+        for cell in line.strip().strip("|").split("|"):
+            match = _LABEL_NUMBER.match(cell.strip())
+            if match and match.group("number") in existing and "planned" in cell:
+                stage = existing[match.group("number")]
+                problems.append(
+                    f"{shown_path(path, root)}: calls {stage.name} planned, but it exists: "
+                    f"drop 'planned' and link its page ({stage.name}.md): {line.strip()}"
+                )
+    for block in fenced_blocks(path):
+        if block.language != "mermaid":
+            continue
+        boxes = {
+            match.group("node"): match.group("label") for match in _MERMAID_BOX.finditer(block.body)
+        }
+        planned_nodes = {
+            node.strip()
+            for line in block.body.splitlines()
+            if line.strip().startswith("class ") and line.strip().endswith(" planned")
+            for node in line.strip().removeprefix("class ").removesuffix(" planned").split(",")
+        }
+        for node, label in boxes.items():
+            match = _LABEL_NUMBER.match(label)
+            if not match or match.group("number") not in existing:
+                continue
+            stage = existing[match.group("number")]
+            if "planned" in label or node in planned_nodes:
+                problems.append(
+                    f"{shown_path(path, root)}:{block.line}: the diagram calls {stage.name} "
+                    f"planned, but it exists: drop 'planned' from the box {node!r} and take "
+                    f"{node!r} out of the `class ... planned` line"
+                )
+    return problems

@@ -9,7 +9,17 @@ from typing import Any
 
 from mkdocs.config import load_config
 
-from kit import DOCS, EXAMPLES, ROOT, fenced_blocks, guard_problems, markdown_files, site_url
+from kit import (
+    DOCS,
+    EXAMPLES,
+    ROOT,
+    fenced_blocks,
+    guard_problems,
+    markdown_files,
+    site_url,
+    stage_nav_problems,
+    stage_page_problems,
+)
 from stage_diffs import stage_dirs
 
 
@@ -57,15 +67,13 @@ def test_the_navigation_names_only_existing_pages() -> None:
 
 
 def test_every_stage_has_a_page_in_the_navigation() -> None:
-    expected = {f"stages/{stage.name}.md" for stage in stage_dirs()}
-    assert expected - navigation() == set()
+    problems = stage_nav_problems(EXAMPLES, navigation())
+    assert not problems, "\n".join(problems)
 
 
 def test_every_stage_page_shows_its_generated_diff() -> None:
-    for stage in stage_dirs():
-        page = (DOCS / "stages" / f"{stage.name}.md").read_text(encoding="utf-8")
-        assert f'--8<-- "docs/stages/diffs/{stage.name}.diff"' in page, stage.name
-        assert f'--8<-- "docs/stages/diffs/{stage.name}.md"' in page, stage.name
+    problems = stage_page_problems(DOCS, EXAMPLES)
+    assert not problems, "\n\n".join(problems)
 
 
 # --- Wayfinding: links, stage names, listing labels ---------------------------------------------

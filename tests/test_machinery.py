@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import shutil
 import textwrap
 from pathlib import Path
 
 import pytest
+import stage_anchors
 from pytest_examples import EvalExample, find_examples
 
 from kit import (
@@ -15,9 +17,16 @@ from kit import (
     STAGE_CHECKS,
     copy_stage,
     guard_problems,
+    planned_stage_problems,
+    reference_stage_problems,
     run_in_stage,
     run_stage_suite,
     run_tool,
+    stage_dependency_problems,
+    stage_name_problems,
+    stage_nav_problems,
+    stage_page_problems,
+    stage_row_problems,
 )
 
 FIRST_STAGE = EXAMPLES / "01-hello"
@@ -180,3 +189,261 @@ def test_an_import_against_the_layers_fails(tmp_path: Path) -> None:
 
     assert result.returncode != 0
     assert "fast_api_template.models.base -> fast_api_template.app" in result.stdout
+
+
+# --- adding a stage ----------------------------------------------------------------------------
+
+SITE = "https://guide.example/"
+RIGHT_INIT = (
+    '"""A FastAPI service, structured to grow: stage {n} of the FastAPI structure guide."""\n'
+)
+
+
+def fake_stage(examples: Path, name: str) -> Path:
+    """A stage folder that names itself as the recipe asks: package, pyproject, README."""
+    stage, number, topic = examples / name, name[:2], name[3:]
+    (stage / "fast_api_template").mkdir(parents=True)
+    (stage / "fast_api_template" / "__init__.py").write_text(RIGHT_INIT.format(n=number))
+    (stage / "pyproject.toml").write_text(
+        '[project]\nname = "fast-api-template"\n'
+        f'description = "Stage {number} of the FastAPI structure guide: {topic}."\n'
+    )
+    (stage / "README.md").write_text(
+        f"# Stage {number}: {topic}\n\nThis is stage {number} of the "
+        f"[FastAPI structure guide]({SITE}stages/{name}/).\n"
+    )
+    return stage
+
+
+def test_a_stage_that_names_the_stage_it_was_copied_from_is_caught(tmp_path: Path) -> None:
+    first = fake_stage(tmp_path / "examples", "01-hello")
+    copied = tmp_path / "examples" / "02-more-things"
+    shutil.copytree(first, copied)
+
+    problems = stage_name_problems(copied, SITE, root=tmp_path)
+
+    assert stage_name_problems(first, SITE, root=tmp_path) == []
+    assert len(problems) == 4, problems
+    docstring, description, heading, link = problems
+    assert docstring.startswith("examples/02-more-things/fast_api_template/__init__.py:")
+    assert "names stage 01, not 02" in docstring
+    assert RIGHT_INIT.format(n="02").strip() in docstring
+    assert "'Stage 02 of the FastAPI structure guide: '" in description
+    assert "'# Stage 02: more things'" in heading
+    assert f"{SITE}stages/02-more-things/" in link
+
+
+def write_lock(path: Path, packages: dict[str, list[str]], extras: str = "") -> None:
+    """A small uv.lock: each package with the packages it depends on."""
+    tables = []
+    for name, dependencies in packages.items():
+        edges = ", ".join(f'{{ name = "{dependency}" }}' for dependency in dependencies)
+        tables.append(f'[[package]]\nname = "{name}"\ndependencies = [{edges}]\n')
+    path.write_text("version = 1\n\n" + "\n".join(tables) + extras, encoding="utf-8")
+
+
+def test_a_stage_package_missing_from_the_root_names_its_group(tmp_path: Path) -> None:
+    root_pyproject = (
+        "[dependency-groups]\n"
+        'app = ["fastapi>=0.1"]\n'
+        'test = [{ include-group = "app" }, "pytest>=8"]\n'
+        'lint = [{ include-group = "app" }, "ruff>=0.1"{more_lint}]\n'
+    )
+    (tmp_path / "pyproject.toml").write_text(root_pyproject.replace("{more_lint}", ""))
+    write_lock(tmp_path / "uv.lock", {"fastapi": [], "pytest": [], "ruff": []})
+    stage = tmp_path / "examples" / "02-cache"
+    stage.mkdir(parents=True)
+    (stage / "pyproject.toml").write_text(
+        '[project]\nname = "fast-api-template"\n'
+        'dependencies = ["fastapi>=0.1", "cashews[redis]>=7"]\n'
+        '[dependency-groups]\ndev = ["pytest>=8", "ruff>=0.1", "fakeredis>=2"]\n'
+    )
+    packages = {
+        "fast-api-template": ["fastapi", "cashews"],
+        "fastapi": [],
+        "redis": [],
+        "pytest": [],
+        "ruff": [],
+        "fakeredis": ["sortedcontainers"],
+        "sortedcontainers": [],
+        "cashews": [],
+    }
+    write_lock(
+        stage / "uv.lock",
+        packages,
+        '\n[package.optional-dependencies]\nredis = [{ name = "redis" }]\n',
+    )
+
+    problems = stage_dependency_problems(stage, root=tmp_path)
+
+    assert problems == [
+        "examples/02-cache: add 'cashews[redis]>=7' (a runtime dependency of the stage) to the "
+        "'app' group of the root pyproject.toml, then run `uv lock` at the root "
+        "(the root uv.lock lacks cashews, redis)",
+        "examples/02-cache: add 'fakeredis>=2' (in its 'dev' group of the stage) to the 'lint' "
+        "group of the root pyproject.toml, then run `uv lock` at the root "
+        "(the root uv.lock lacks fakeredis, sortedcontainers)",
+    ]
+    # Named in the root's groups, but not locked there yet.
+    (tmp_path / "pyproject.toml").write_text(
+        root_pyproject.replace("{more_lint}", ', "fakeredis>=2"').replace(
+            '"fastapi>=0.1"]', '"fastapi>=0.1", "cashews[redis]>=7.4"]'
+        )
+    )
+    problems = stage_dependency_problems(stage, root=tmp_path)
+    assert all(problem.endswith("run `uv lock` at the root") for problem in problems), problems
+    write_lock(tmp_path / "uv.lock", {name: [] for name in packages if name != "fast-api-template"})
+    assert stage_dependency_problems(stage, root=tmp_path) == []
+
+
+def test_an_api_reference_of_an_older_stage_is_caught(tmp_path: Path) -> None:
+    for name in ("01-hello", "02-settings"):
+        (tmp_path / "examples" / name).mkdir(parents=True)
+    config = tmp_path / "mkdocs.yml"
+    plugins = "plugins:\n  - search\n  - mkdocstrings:\n      handlers:\n        python:\n"
+    config.write_text(plugins + "          paths: [examples/01-hello]\n")
+
+    [problem] = reference_stage_problems(config, tmp_path / "examples", root=tmp_path)
+
+    assert problem.startswith("mkdocs.yml: the API reference documents examples/01-hello")
+    assert "set `paths: [examples/02-settings]`" in problem
+    config.write_text(plugins + "          paths: [examples/02-settings]\n")
+    assert reference_stage_problems(config, tmp_path / "examples", root=tmp_path) == []
+
+
+def test_a_stage_without_a_page_gets_the_lines_to_paste(tmp_path: Path) -> None:
+    examples, docs = tmp_path / "examples", tmp_path / "docs"
+    for name in ("01-hello", "02-settings"):
+        (examples / name).mkdir(parents=True)
+    (docs / "stages").mkdir(parents=True)
+    first = docs / "stages" / "01-hello.md"
+    # An escaped include (`;--8<--`) shows the line instead of including the file.
+    first.write_text(
+        '# Stage 01\n\n;--8<-- "docs/stages/diffs/01-hello.md"\n\n'
+        '    --8<-- "docs/stages/diffs/01-hello.diff"\n'
+    )
+
+    problems = stage_page_problems(docs, examples, root=tmp_path)
+    nav = stage_nav_problems(examples, {"stages/01-hello.md"})
+
+    assert nav == [
+        "mkdocs.yml: add the page of 02-settings to nav, under Stages:\n"
+        "      - 02 Settings: stages/02-settings.md"
+    ]
+    assert [problem.split(":")[0] for problem in problems] == [
+        "docs/stages/01-hello.md",
+        "docs/stages/02-settings.md",
+    ]
+    assert "write it" in problems[1]
+    assert '??? note "The full diff from stage 01"' in problems[1]
+    assert '??? note "The full listing, as a diff from nothing"' in problems[0]
+    # What the message says to paste is what the check looks for.
+    for problem, page in zip(problems, ("01-hello", "02-settings"), strict=True):
+        pasted = problem.split("\n\n", 1)[1]
+        (docs / "stages" / f"{page}.md").write_text(f"# Stage\n\n## What changed\n\n{pasted}")
+    assert stage_page_problems(docs, examples, root=tmp_path) == []
+
+
+def test_a_stage_without_its_rows_gets_the_rows_to_add(tmp_path: Path) -> None:
+    examples, docs = tmp_path / "examples", tmp_path / "docs"
+    for name in ("01-hello", "02-settings"):
+        (examples / name).mkdir(parents=True)
+    (docs / "stages").mkdir(parents=True)
+    table = "| stage | adds |\n|---|---|\n"
+    (docs / "index.md").write_text(
+        f"{table}| [01 hello](stages/01-hello.md) | one app |\n| 02 settings (planned) | config |\n"
+    )
+    (docs / "stages" / "index.md").write_text(f"{table}| [01 hello](01-hello.md) | one app |\n")
+    # A link outside a table row is not a row.
+    (docs / "structure.md").write_text(
+        f"{table}| `app.py` | [01 hello](stages/01-hello.md) |\n\n[02](stages/02-settings.md)\n"
+    )
+
+    problems = stage_row_problems(docs, examples, root=tmp_path)
+
+    assert [problem.split(":")[0] for problem in problems] == [
+        "docs/index.md",
+        "docs/stages/index.md",
+        "docs/structure.md",
+    ]
+    assert "in place of '| 02 settings (planned) | config |'" in problems[0]
+    for problem, path in zip(
+        problems, ("index.md", "stages/index.md", "structure.md"), strict=True
+    ):
+        row = problem.splitlines()[-1]
+        assert "02 settings" in row
+        with (docs / path).open("a") as page:
+            page.write(row + "\n")
+    assert stage_row_problems(docs, examples, root=tmp_path) == []
+
+
+def test_a_stage_called_planned_once_it_exists_is_caught(tmp_path: Path) -> None:
+    examples = tmp_path / "examples"
+    for name in ("01-hello", "02-settings"):
+        (examples / name).mkdir(parents=True)
+    page = tmp_path / "index.md"
+    page.write_text(
+        "| stage |\n|---|\n| [01 hello](stages/01-hello.md) |\n| 02 settings (planned) |\n"
+        "| 03 database (planned) |\n\n"
+        "```mermaid\nflowchart LR\n"
+        '    s01["01 hello"] --> s02["02 settings<br/>planned"]\n'
+        '    s02 --> s03["03 database<br/>planned"]\n'
+        "    class s01,s03 planned\n```\n"
+    )
+
+    problems = planned_stage_problems(page, examples, root=tmp_path)
+
+    assert len(problems) == 3, problems  # the row of 02, its box, and 01 in the planned class
+    assert "calls 02-settings planned" in problems[0]
+    boxes = [re.search(r"the box '(\w+)'", problem) for problem in problems[1:]]
+    assert sorted(box.group(1) for box in boxes if box) == ["s01", "s02"]
+
+
+SECTIONS = """\
+import os
+
+
+# --8<-- [start:used]
+def used() -> str:
+    return os.sep
+# --8<-- [end:used]
+
+
+# --8<-- [start:unused]
+def unused() -> None:
+    # --8<-- [start:inner]
+    pass
+    # --8<-- [end:inner]
+
+
+# --8<-- [end:unused]
+"""
+
+
+def test_sections_that_no_page_includes_are_listed_and_removed(tmp_path: Path) -> None:
+    examples = tmp_path / "examples"
+    for name in ("01-hello", "02-settings", "03-database"):
+        (examples / name).mkdir(parents=True)
+        (examples / name / "app.py").write_text(SECTIONS)
+    page = tmp_path / "docs" / "page.md"
+    page.parent.mkdir()
+    # Included from stage 02 only: the section stays in every stage that has the file.
+    page.write_text('```python\n--8<-- "examples/02-settings/app.py:used"\n```\n')
+    # The stages after the last checked one are left alone.
+    stages = stage_anchors.checked_stages(examples, last="02-settings")
+
+    markers = stage_anchors.unused_markers(stages, [page])
+    problems = stage_anchors.describe(markers, root=tmp_path)
+
+    assert problems == [
+        f"examples/{stage}/app.py:{line}: section {name!r} (lines {lines}) is included by no "
+        "page from any stage; delete its marker lines in every stage "
+        "(`uv run python scripts/stage_anchors.py --remove`)"
+        for stage in ("01-hello", "02-settings")
+        for line, name, lines in ((10, "unused", "10, 17"), (12, "inner", "12, 14"))
+    ]
+    stage_anchors.remove_markers(markers)
+    expected = SECTIONS.split("# --8<-- [start:unused]")[0] + ("def unused() -> None:\n    pass\n")
+    assert (examples / "01-hello" / "app.py").read_text() == expected
+    assert (examples / "03-database" / "app.py").read_text() == SECTIONS
+    assert stage_anchors.unused_markers(stages, [page]) == []

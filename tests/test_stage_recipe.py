@@ -1,0 +1,83 @@
+"""Adding a stage is a checked recipe: each step of "Add a stage" in CONTRIBUTING.md that a test
+can see is checked here, and each check says what to do.
+
+The stage's own suite, lint and types (`test_stages.py`), its dependencies in the root
+environment (`test_stages.py`), its page in the navigation with its generated diff
+(`test_docs_guard.py`) and fresh stage diffs (`test_stage_diffs.py`) are checked elsewhere.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import stage_anchors
+from test_docs_guard import prose_files
+
+from kit import (
+    CONFIG,
+    DOCS,
+    EXAMPLES,
+    planned_stage_problems,
+    reference_stage_problems,
+    site_url,
+    stage_name_problems,
+    stage_row_problems,
+)
+from stage_diffs import stage_dirs
+
+
+def report(problems: list[str]) -> str:
+    """Join problems for an assertion message, one paragraph each."""
+    return "\n\n".join(problems)
+
+
+@pytest.mark.parametrize("stage", stage_dirs(), ids=lambda stage: stage.name)
+def test_stage_names_itself(stage: Path) -> None:
+    """Its package docstring, pyproject description and README name the stage, not the one
+    that it was copied from."""
+    problems = stage_name_problems(stage, site_url())
+
+    assert not problems, report(problems)
+
+
+def test_the_api_reference_documents_the_newest_stage() -> None:
+    problems = reference_stage_problems(CONFIG, EXAMPLES)
+
+    assert not problems, report(problems)
+
+
+def test_every_stage_has_its_rows_on_the_home_page_stages_index_and_structure_page() -> None:
+    problems = stage_row_problems(DOCS, EXAMPLES)
+
+    assert not problems, report(problems)
+
+
+def test_no_page_calls_a_stage_that_exists_planned() -> None:
+    problems = [
+        problem for path in prose_files() for problem in planned_stage_problems(path, EXAMPLES)
+    ]
+
+    assert not problems, report(problems)
+
+
+def test_no_stage_keeps_a_section_that_no_page_includes() -> None:
+    """Stages up to `stage_anchors.LAST_CHECKED_STAGE` keep no unused snippet section."""
+    markers = stage_anchors.unused_markers(
+        stage_anchors.checked_stages(), stage_anchors.default_pages()
+    )
+
+    assert not markers, report(stage_anchors.describe(markers))
+
+
+def test_the_section_check_skips_no_stage_that_it_could_cover() -> None:
+    """The stages after `LAST_CHECKED_STAGE` are left out only while they keep unused sections."""
+    skipped = [stage for stage in stage_dirs() if stage not in stage_anchors.checked_stages()]
+    if not skipped:
+        return
+    first = skipped[0]
+
+    assert stage_anchors.unused_markers([first], stage_anchors.default_pages()), (
+        f"{first.name} keeps no unused snippet section now: in scripts/stage_anchors.py, set "
+        f'LAST_CHECKED_STAGE = "{first.name}" (or None, to check every stage)'
+    )
