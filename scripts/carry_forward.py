@@ -1,8 +1,9 @@
-"""Carry an uncommitted change of one stage into every later stage that shares the file.
+"""Carry a change of one stage into every later stage that shares the file.
 
 Stages are copies on purpose, so a fix made in one stage belongs in each later stage that has
-the same file. This script takes what changed in a stage since the last commit and merges it
-into the later stages, file by file, with a three-way merge:
+the same file. This script takes what changed in a stage since a commit (by default the last
+one, so the uncommitted change) and merges it into the later stages, file by file, with a
+three-way merge:
 
 - base: the file as committed in the stage you changed;
 - theirs: the file as it is now in that stage;
@@ -14,6 +15,7 @@ written with the usual markers and reported. Nothing is committed: review with `
 
     uv run python scripts/carry_forward.py examples/04-services
     uv run python scripts/carry_forward.py examples/04-services --dry-run
+    uv run python scripts/carry_forward.py examples/04-services --since HEAD~1 --to 06-security
 """
 
 from __future__ import annotations
