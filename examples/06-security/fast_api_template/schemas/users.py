@@ -5,6 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
+from fast_api_template.schemas.base import RequestBody
 from fast_api_template.schemas.fields import Storable
 
 PASSWORD_MIN_LENGTH = 8
@@ -19,10 +20,8 @@ Password = Annotated[
 ]
 
 
-class UserCreate(BaseModel):
+class UserCreate(RequestBody):
     """A new account."""
-
-    model_config = ConfigDict(extra="forbid")
 
     email: EmailStr = Field(description="Unique, in any case; stored in lower case.")
     password: Password

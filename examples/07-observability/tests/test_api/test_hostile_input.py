@@ -58,6 +58,14 @@ def text_inputs(document: dict[str, Any]) -> Iterator[tuple[str, str, str, str]]
                         yield method.upper(), path, where, name
 
 
+def json_body_operations(document: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """Yield (method, path) for every operation that takes a JSON body."""
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if "application/json" in operation.get("requestBody", {}).get("content", {}):
+                yield method.upper(), path
+
+
 def fill(path: str) -> str:
     """Put an id in every path parameter."""
     return path.replace("{project_id}", "1").replace("{task_id}", "1").replace("{user_id}", "1")
@@ -121,6 +129,28 @@ async def test_a_megabyte_of_unknown_fields_is_one_short_error(
             "type": "value_error",
         }
     ]
+
+
+async def test_every_json_body_reports_many_unknown_fields_as_one_error(
+    client: httpx.AsyncClient, document: dict[str, Any]
+) -> None:
+    # One body schema that forgets to derive from RequestBody would list each field instead.
+    count = MAX_LISTED_ISSUES + 1
+    body = {f"k{number}": 0 for number in range(count)}
+    answers = {}
+    for method, path in json_body_operations(document):
+        response = await client.request(method, fill(path), json=body)
+        answers[f"{method} {path}"] = response.json().get("errors")
+
+    one_error = [
+        {
+            "loc": ["body"],
+            "msg": f"Value error, has {count} fields that the schema does not declare",
+            "type": "value_error",
+        }
+    ]
+    assert len(answers) >= 3
+    assert answers == dict.fromkeys(answers, one_error)
 
 
 async def test_many_reasons_are_counted_and_the_first_listed(
