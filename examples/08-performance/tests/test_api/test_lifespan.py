@@ -30,7 +30,8 @@ async def test_start_up_creates_the_tables(tmp_path: Path, env: Environment) -> 
     async with app.router.lifespan_context(app):
         pass
 
-    assert await table_names(url) == {"users", "projects", "tasks", "refresh_tokens"}
+    tables = {"users", "projects", "tasks", "refresh_tokens", "export_jobs"}
+    assert await table_names(url) == tables
 
 
 async def test_production_start_up_leaves_the_schema_to_migrations() -> None:
