@@ -361,12 +361,26 @@ class JobsSettings(BaseModel):
     max_attempts: int = Field(
         default=3,
         ge=1,
+        le=10,
         description="Runs of a job that fails for a passing reason (the database is down).",
     )
     retry_delay_seconds: float = Field(
         default=1.0,
         gt=0,
-        description="Seconds before the first retry; each next one waits twice as long.",
+        le=60,
+        description=(
+            "Seconds before the first retry; each next one waits twice as long. A random "
+            "part, up to this much, is added to each, so that jobs do not retry in step."
+        ),
+    )
+    export_ttl_hours: int = Field(
+        default=24,
+        ge=1,
+        le=8760,
+        description=(
+            "Hours a finished export is kept; older ones go when the same user asks for "
+            "another export."
+        ),
     )
 
 

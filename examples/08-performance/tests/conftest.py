@@ -29,6 +29,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
+from taskiq import InMemoryBroker
 
 from fast_api_template.config import ENV_PREFIX, ENV_VAR, Environment, RedisSettings, Settings
 
@@ -462,3 +463,28 @@ def key_prefix() -> str:
 def passwords(settings: Settings) -> Passwords:
     """The password hasher, with the cheap costs of the test settings."""
     return Passwords(settings.security)
+
+
+# --8<-- [start:jobs]
+# Seconds that a test waits at most for the jobs that an app runs in-process.
+JOBS_TIMEOUT = 10.0
+
+
+async def wait_for_jobs(app: FastAPI) -> None:
+    """Wait until the jobs that the app's in-process broker started have finished."""
+    broker = resources_of(app).broker
+    assert isinstance(broker, InMemoryBroker), "only an in-process broker runs jobs here"
+    await asyncio.wait_for(broker.wait_all(), JOBS_TIMEOUT)
+
+
+@pytest.fixture
+async def jobs_finish(app: FastAPI) -> AsyncIterator[None]:
+    """Let the jobs that a test queued finish before the next test empties the database.
+
+    A job still running holds SQLite's write lock, which the emptying would wait for.
+    """
+    yield
+    await wait_for_jobs(app)
+
+
+# --8<-- [end:jobs]

@@ -33,6 +33,7 @@ from fast_api_template.schemas.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_O
 from fast_api_template.schemas.problems import Problem
 from fast_api_template.services.auth import AuthService, utc_now
 from fast_api_template.services.exceptions import InvalidCursorError, UserNotFoundError
+from fast_api_template.services.exports import ExportService
 from fast_api_template.services.pagination import Keyset, KeysetPage, PageParams
 from fast_api_template.services.projects import ProjectService
 from fast_api_template.services.summaries import SummaryService, forget_changed
@@ -322,3 +323,11 @@ async def count_registration(resources: ResourcesDep, address: ClientAddress) ->
 ProjectId = Annotated[int, Path(gt=0, le=MAX_ID, description="The project's id.")]
 TaskId = Annotated[int, Path(gt=0, le=MAX_ID, description="The task's id.")]
 UserId = Annotated[int, Path(gt=0, le=MAX_ID, description="The user's id.")]
+
+
+def get_export_service(session: SessionDep, projects: ProjectServiceDep) -> ExportService:
+    """Provide the export rules, on the projects that the current user may see."""
+    return ExportService(session, projects=projects)
+
+
+ExportServiceDep = Annotated[ExportService, Depends(get_export_service)]

@@ -18,7 +18,10 @@ from fast_api_template.api.versioning import api_routes
 from fast_api_template.app import create_app
 from fast_api_template.config import Environment, Settings
 from fast_api_template.models import User
+from fast_api_template.models.base import utc_now
+from fast_api_template.models.domain.export_job import ExportStatus
 from fast_api_template.services.auth import AuthService
+from fast_api_template.services.exports import ExportService
 from fast_api_template.services.projects import NewProject, ProjectService
 from fast_api_template.services.tasks import NewTask, TaskService
 
@@ -30,7 +33,7 @@ HeadersFactory = Callable[[User], dict[str, str]]
 
 @dataclass
 class World:
-    """What one attempt needs: the owner's fresh project and task, and the owner's login."""
+    """What one attempt needs: the owner's fresh project, task and export, and login."""
 
     role: str
     owner: User
@@ -38,6 +41,7 @@ class World:
     project_id: int
     task_id: int
     refresh_token: str
+    job_id: str = ""
 
 
 Body = Callable[[World], dict[str, Any]]
@@ -108,6 +112,10 @@ EXPECTED = (
     | {
         # Everyone sees the summaries of their own projects, an administrator included.
         ("GET", "/api/v2/projects/summaries"): Expect(401, 200, 200, 200),
+        # An export, new in v2, is its requester's; an admin sees every one.
+        ("POST", "/api/v2/projects/{project_id}/exports"): Expect(401, 202, 404, 202),
+        ("GET", "/api/v2/exports/{job_id}"): Expect(401, 200, 404, 200),
+        ("GET", "/api/v2/exports/{job_id}/file"): Expect(401, 200, 404, 200),
     }
 )
 # --8<-- [end:expect]
@@ -143,8 +151,16 @@ async def prepare(app: FastAPI, owner: User, password: str, *, login: bool) -> d
             if login:
                 pair = await auth.login(owner.email, password, address="127.0.0.1")
                 refresh_token = pair.refresh_token
-            worlds[role] = World(role, owner, password, project.id, task.id, refresh_token)
+            job_id = await finished_export(session, projects, project.id)
+            worlds[role] = World(role, owner, password, project.id, task.id, refresh_token, job_id)
     return worlds
+
+
+async def finished_export(session: AsyncSession, projects: ProjectService, project_id: int) -> str:
+    """Add an export of the project, done, as a worker leaves it."""
+    job = (await ExportService(session, projects).request(project_id)).job
+    job.status, job.result, job.finished_at = ExportStatus.DONE, "id\r\n", utc_now()
+    return str(job.id)
 
 
 def get_auth_service(app: FastAPI, session: AsyncSession) -> AuthService:
@@ -158,6 +174,7 @@ def get_auth_service(app: FastAPI, session: AsyncSession) -> AuthService:
 
 
 # --8<-- [start:matrix]
+@pytest.mark.usefixtures("jobs_finish")  # the exports that the POSTs queue
 @pytest.mark.parametrize(("method", "path"), SERVED, ids=[" ".join(route) for route in SERVED])
 async def test_each_caller_gets_what_they_may(
     app: FastAPI,
@@ -183,7 +200,12 @@ async def test_each_caller_gets_what_they_may(
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         for role, headers in callers.items():
             world = worlds[role]
-            url = path.format(project_id=world.project_id, task_id=world.task_id, user_id=user.id)
+            url = path.format(
+                project_id=world.project_id,
+                task_id=world.task_id,
+                user_id=user.id,
+                job_id=world.job_id,
+            )
             response = await client.request(
                 method,
                 url,

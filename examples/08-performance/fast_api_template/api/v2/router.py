@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from fast_api_template.api.v1.endpoints import auth, users
 from fast_api_template.api.v1.endpoints import projects as v1_projects
 from fast_api_template.api.v1.endpoints import tasks as v1_tasks
-from fast_api_template.api.v2.endpoints import projects, tasks
+from fast_api_template.api.v2.endpoints import exports, projects, tasks
 from fast_api_template.schemas.problems import Problem
 
 # --8<-- [start:router]
@@ -27,4 +27,6 @@ router.include_router(tasks.router)
 router.include_router(v1_tasks.router)
 router.include_router(users.router)
 router.include_router(auth.router)
+# Exports are new in v2, and only there: v1 is deprecated and gets no new features.
+router.include_router(exports.router)
 # --8<-- [end:router]
