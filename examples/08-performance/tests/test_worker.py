@@ -16,6 +16,7 @@ import httpx
 import pytest
 import redis.asyncio
 from conftest import add_user, bearer, key_prefix, make_client, redis_url
+from taskiq import TaskiqEvents
 
 from fast_api_template import worker
 from fast_api_template.app import create_app
@@ -48,6 +49,29 @@ def test_the_module_builds_its_broker_from_the_environment(
     finally:
         get_settings.cache_clear()
         worker._broker_from_environment.cache_clear()
+
+
+@pytest.mark.anyio
+async def test_a_worker_starts_while_the_database_is_down(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings = Settings(
+        env=Environment.TEST,
+        database={"url": "postgresql+asyncpg://app:pw@127.0.0.1:9/app"},  # nothing listens
+        redis={"url": "redis://127.0.0.1:9/0"},
+    )
+    broker = create_worker_broker(settings)
+
+    # What `taskiq worker` runs at start-up and at shutdown, without Redis.
+    for event in (TaskiqEvents.WORKER_STARTUP, TaskiqEvents.WORKER_SHUTDOWN):
+        for handler in broker.event_handlers[event]:
+            started = handler(broker.state)
+            assert started is not None  # ours are coroutines
+            await started
+
+    # Each job waits for the database with its retries; the worker itself keeps going.
+    assert "worker_database_unavailable" in caplog.text
+    assert "worker_started" in caplog.text
 
 
 @pytest.fixture

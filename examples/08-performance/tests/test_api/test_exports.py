@@ -30,7 +30,7 @@ from sqlmodel import col, func, select
 from taskiq import InMemoryBroker
 from taskiq.message import BrokerMessage
 
-from fast_api_template.config import Settings
+from fast_api_template.config import RedisSettings, Settings
 from fast_api_template.db import transaction
 from fast_api_template.models import ExportJob, User
 from fast_api_template.models.base import utc_now
@@ -293,6 +293,25 @@ async def test_a_queue_that_does_not_answer_is_a_503_and_keeps_no_job(
     # The retry makes the job: nothing was kept that no worker would ever run.
     assert retried.status_code == 202
     assert "idempotent-replayed" not in retried.headers
+
+
+@pytest.mark.sqlite_only
+async def test_the_api_starts_while_redis_is_down_and_answers_503(
+    settings: Settings, make_app: AppFactory
+) -> None:
+    # Nothing listens on port 9: the API starts anyway (it needs no consumer group) and
+    # answers exports with a 503 until Redis is back.
+    down = settings.model_copy(update={"redis": RedisSettings(url="redis://127.0.0.1:9/0")})
+    app = await make_app(down)
+    async with make_client(app) as client:
+        client.headers.update(bearer(app, await add_user(app, "ada@example.com")))
+        project_id = await add_project(client, ["Dig"])
+        refused = await client.post(exports_of(project_id))
+
+    assert assert_problem(refused, 503)["detail"] == (
+        "The job queue does not answer. Try again shortly."
+    )
+    assert await count_jobs(app) == 0
 
 
 # --8<-- [end:queue_down]
