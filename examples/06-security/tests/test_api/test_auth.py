@@ -2,6 +2,7 @@
 
 import base64
 import json
+import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -71,6 +72,22 @@ async def test_invalid_registration(
     response = await anonymous.post(f"{V1}/users", json=body)
 
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize("domain", ["example.test", "printer.local", "localhost", "x.onion"])
+async def test_a_special_use_domain_is_refused_as_the_document_says(
+    anonymous: httpx.AsyncClient, password: str, domain: str
+) -> None:
+    document = (await anonymous.get(f"{V1}/openapi.json")).json()
+    email = document["components"]["schemas"]["UserCreate"]["properties"]["email"]
+
+    response = await anonymous.post(
+        f"{V1}/users", json={"email": f"ada@{domain.upper()}", "password": password}
+    )
+
+    assert response.status_code == 422
+    assert re.search(email["pattern"], f"ada@{domain.upper()}") is None
+    assert re.search(email["pattern"], "ada@example.com") is not None
 
 
 # Logging in
