@@ -11,17 +11,16 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from fast_api_template.api.deps import Resources
 from fast_api_template.api.errors import (
     REQUEST_ID_HEADER,
-    UnhandledErrorMiddleware,
     register_error_handlers,
 )
 from fast_api_template.api.health import router as health_router
-from fast_api_template.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from fast_api_template.api.middleware import EdgeMiddleware, GuardMiddleware
 from fast_api_template.api.v1.router import router as v1_router
 from fast_api_template.api.v2.router import router as v2_router
-from fast_api_template.api.versioning import DeprecationMiddleware, add_version_docs
+from fast_api_template.api.versioning import Deprecation, add_version_docs
 from fast_api_template.config import ConfigurationError, Environment, Settings, get_settings
 from fast_api_template.core.cache import create_cache
-from fast_api_template.core.headers import SecurityHeadersMiddleware
+from fast_api_template.core.headers import SecurityHeaders
 from fast_api_template.core.jobs import create_broker
 from fast_api_template.core.logging import configure_logging
 from fast_api_template.core.rate_limit import LoginThrottle, create_storage
@@ -98,13 +97,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def add_middleware(app: FastAPI, settings: Settings) -> None:
     """Wrap the app in its middleware, from the innermost to the outermost.
 
-    A middleware added later wraps those added before it. So the 500 of a bug, the 413 of a
-    body too large and every other answer go out through all the layers after them: each
-    carries the deprecation, CORS and security headers and the request id, and is logged.
+    A middleware added later wraps those added before it. So the guard's answers, the 500 of
+    a bug and the 413 of a body too large, go out through every layer after it: they carry
+    the CORS headers, and the edge gives them the request id, the security and deprecation
+    headers, and an access line, as it does for every other answer. Without CORS, two layers.
     """
-    app.add_middleware(UnhandledErrorMiddleware, debug=settings.app.debug)
-    app.add_middleware(BodySizeLimitMiddleware, max_body_size=settings.app.max_body_size)
-    add_deprecation(app, settings)
+    app.add_middleware(
+        GuardMiddleware, max_body_size=settings.app.max_body_size, debug=settings.app.debug
+    )
     if settings.cors.allow_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -114,9 +114,11 @@ def add_middleware(app: FastAPI, settings: Settings) -> None:
             # Lets a browser's script read the id, to quote it in a bug report.
             expose_headers=[REQUEST_ID_HEADER],
         )
-    add_security_headers(app, settings)
-    # Whatever happens inside has the request id, and one access line says how it ended.
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(
+        EdgeMiddleware,
+        security=security_headers(app, settings),
+        deprecations=[v1_deprecation(settings)],
+    )
     if settings.app.trusted_proxies:
         # Outermost: every layer inside sees the client that the proxy names.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.app.trusted_proxies)
@@ -134,10 +136,9 @@ def add_versions(app: FastAPI) -> None:
     add_version_docs(app, prefix="/api/v2", version="v2")
 
 
-def add_deprecation(app: FastAPI, settings: Settings) -> None:
+def v1_deprecation(settings: Settings) -> Deprecation:
     """Mark every v1 answer as deprecated, with its sunset date and successor."""
-    app.add_middleware(
-        DeprecationMiddleware,
+    return Deprecation(
         prefix="/api/v1",
         successor="/api/v2",
         deprecated_at=settings.api.v1_deprecated_at,
@@ -149,12 +150,11 @@ def add_deprecation(app: FastAPI, settings: Settings) -> None:
 
 
 # --8<-- [start:security_headers]
-def add_security_headers(app: FastAPI, settings: Settings) -> None:
-    """Send browser security headers with every response the layers inside it make."""
+def security_headers(app: FastAPI, settings: Settings) -> SecurityHeaders:
+    """Say which browser security headers the app's responses get."""
     docs_pages = {app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url}
     docs_pages |= {f"{prefix}/docs" for prefix in ("/api/v1", "/api/v2")}
-    app.add_middleware(
-        SecurityHeadersMiddleware,
+    return SecurityHeaders(
         docs_paths={page for page in docs_pages if page},
         # HTTPS is certain only in production; HSTS sent over plain HTTP in dev would be
         # ignored, and one sent to localhost by mistake is a nuisance for months.

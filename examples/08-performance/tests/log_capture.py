@@ -2,21 +2,41 @@
 
 import json
 import logging
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
-from fast_api_template.core.logging import make_formatter
+from fast_api_template.core.logging import configure_logging, make_formatter
 
 
 class JsonLogLines(logging.Handler):
-    """The log lines written while a test runs, rendered as in production and parsed back."""
+    """The log lines written inside `with JsonLogLines() as lines:`, parsed back.
+
+    Inside, logging is configured as in production, JSON lines; afterwards, as the tests
+    have it by default. The app's own lines are rendered once, where they are logged, so
+    the format must be JSON there, not only in this handler.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.setFormatter(make_formatter(json_logs=True))
         self.lines: list[dict[str, Any]] = []
 
+    def __enter__(self) -> Self:
+        configure_logging(json_logs=True)
+        logging.getLogger().addHandler(self)
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        logging.getLogger().removeHandler(self)
+        configure_logging()
+
     def emit(self, record: logging.LogRecord) -> None:
-        """Render the record as the app's handler would in prod, and keep the parsed line."""
+        """Keep the record's line, parsed."""
         self.lines.append(json.loads(self.format(record)))
 
     def events(self, event: str) -> list[dict[str, Any]]:

@@ -21,7 +21,6 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
 from pydantic.json_schema import models_json_schema
 from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fast_api_template.core.errors import (
     AuthenticationError,
@@ -97,7 +96,7 @@ def problem_response(
 ) -> JSONResponse:
     """Send a problem as the body of the error response to `request`.
 
-    The request id comes from the request's state, where `RequestIdMiddleware` put it.
+    The request id comes from the request's state, where the edge put it (api/middleware.py).
     """
     request_id: str | None = getattr(request.state, "request_id", None)
     problem = problem.model_copy(update={"instance": request.url.path, "request_id": request_id})
@@ -213,61 +212,28 @@ async def handle_database_unavailable(request: Request, error: Exception) -> JSO
 
 
 # --8<-- [start:unhandled]
-class UnhandledErrorMiddleware:
+def unhandled_error_response(request: Request, error: Exception, *, debug: bool) -> JSONResponse:
     """Answer a bug, an exception that nothing else handled: log it once, and say little.
 
-    Starlette answers such an exception in its ServerErrorMiddleware, which sits outside
-    every middleware that the app adds: that 500 would miss the security and CORS headers and
-    the request id. This middleware is added first, so it is the innermost one, and its 500
-    goes out through all the others.
-
     The traceback goes to the log, with the request id, never to the client. The exception's
-    type and message reach the client only when `debug` is on (dev).
-
-    Args:
-        app: The ASGI app to wrap.
-        debug: Say what failed in the 500's detail (production refuses it).
-
+    type and message reach the client only when `debug` is on (dev). The guard middleware
+    calls this (api/middleware.py), inside every other layer, so that the 500 carries the
+    CORS and security headers and the request id, as every other answer does.
     """
-
-    def __init__(self, app: ASGIApp, *, debug: bool = False) -> None:
-        self.app = app
-        self.debug = debug
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Run the app; turn an exception raised before the response started into a 500."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def send_tracking(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_tracking)
-        except Exception as error:
-            if started:
-                raise  # too late for an answer: the server closes the connection
-            await self._answer_500(Request(scope), error)(scope, receive, send)
-
-    def _answer_500(self, request: Request, error: Exception) -> JSONResponse:
-        logger.error(
-            "unhandled_exception", method=request.method, path=request.url.path, exc_info=error
-        )
-        if self.debug:
-            detail = redact_values(f"{type(error).__name__}: {error}")
-        else:
-            detail = "An unexpected error occurred. Quote the request_id when you report it."
-        problem = Problem(
-            type="about:blank",
-            title=HTTPStatus.INTERNAL_SERVER_ERROR.phrase,
-            status=HTTPStatus.INTERNAL_SERVER_ERROR,
-            detail=detail,
-        )
-        return problem_response(request, problem)
+    logger.error(
+        "unhandled_exception", method=request.method, path=request.url.path, exc_info=error
+    )
+    if debug:
+        detail = redact_values(f"{type(error).__name__}: {error}")
+    else:
+        detail = "An unexpected error occurred. Quote the request_id when you report it."
+    problem = Problem(
+        type="about:blank",
+        title=HTTPStatus.INTERNAL_SERVER_ERROR.phrase,
+        status=HTTPStatus.INTERNAL_SERVER_ERROR,
+        detail=detail,
+    )
+    return problem_response(request, problem)
 
 
 # --8<-- [end:unhandled]

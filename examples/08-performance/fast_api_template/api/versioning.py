@@ -10,22 +10,20 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
-from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fast_api_template.api.errors import describe_problems
+from fast_api_template.core.headers import RawHeaders
 
 
 # --8<-- [start:deprecation]
-class DeprecationMiddleware:
-    """Mark every response under a retiring version's prefix, errors included.
+class Deprecation:
+    """The headers that mark every response under a retiring version's prefix, errors included.
 
-    Adds `Deprecation` (RFC 9745: `@` and the Unix time), `Sunset` (RFC 8594: the HTTP-date
-    from which the version may stop answering) and a `Link` to the same path in the version
-    that replaces it, with `rel="successor-version"`.
+    `Deprecation` (RFC 9745: `@` and the Unix time), `Sunset` (RFC 8594: the HTTP-date from
+    which the version may stop answering) and a `Link` to the same path in the version that
+    replaces it, with `rel="successor-version"`.
 
     Args:
-        app: The ASGI app to wrap.
         prefix: The retiring version's path prefix, e.g. `/api/v1`.
         successor: The prefix of the version that replaces it, e.g. `/api/v2`.
         deprecated_at: When the version was deprecated; timezone-aware.
@@ -34,41 +32,23 @@ class DeprecationMiddleware:
     """
 
     def __init__(
-        self,
-        app: ASGIApp,
-        *,
-        prefix: str,
-        successor: str,
-        deprecated_at: datetime,
-        sunset_at: datetime,
+        self, *, prefix: str, successor: str, deprecated_at: datetime, sunset_at: datetime
     ) -> None:
-        self.app = app
         self.prefix = prefix
         self.successor = successor
-        self.deprecation = f"@{int(deprecated_at.timestamp())}"
-        self.sunset = format_datetime(sunset_at, usegmt=True)
+        self._dates: RawHeaders = [
+            (b"deprecation", f"@{int(deprecated_at.timestamp())}".encode()),
+            (b"sunset", format_datetime(sunset_at, usegmt=True).encode()),
+        ]
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Pass the request on, and add the headers if its path is under the prefix."""
-        path: str = scope.get("path", "")
-        if scope["type"] != "http" or not (
-            path == self.prefix or path.startswith(f"{self.prefix}/")
-        ):
-            await self.app(scope, receive, send)
-            return
+    def for_path(self, path: str) -> RawHeaders:
+        """Return the headers for a response to `path`: none outside the prefix."""
+        if not (path == self.prefix or path.startswith(f"{self.prefix}/")):
+            return []
         # Percent-encoded: a header is latin-1, and a path may hold any character.
         successor_path = quote(path.removeprefix(self.prefix), safe="/")
         link = f'<{self.successor}{successor_path}>; rel="successor-version"'
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers["Deprecation"] = self.deprecation
-                headers["Sunset"] = self.sunset
-                headers.append("Link", link)
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+        return [*self._dates, (b"link", link.encode())]
 
 
 # --8<-- [end:deprecation]

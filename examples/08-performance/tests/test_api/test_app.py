@@ -6,12 +6,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from fast_api_template.api.deps import SettingsDep
-from fast_api_template.api.errors import UnhandledErrorMiddleware
-from fast_api_template.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
-from fast_api_template.api.versioning import DeprecationMiddleware
+from fast_api_template.api.middleware import EdgeMiddleware, GuardMiddleware
 from fast_api_template.app import create_app
 from fast_api_template.config import CorsSettings, Environment, Settings
-from fast_api_template.core.headers import SecurityHeadersMiddleware
 
 # About HTTP, not the database: SQLite alone (see conftest.py).
 pytestmark = pytest.mark.sqlite_only
@@ -62,15 +59,9 @@ def test_allowed_origin_may_call_from_a_browser() -> None:
 async def test_no_origin_is_allowed_by_default(app: FastAPI, client: httpx.AsyncClient) -> None:
     response = await client.get("/health", headers={"Origin": "https://app.example.com"})
 
-    # Outermost first: request ids (07), the security headers (06), v1's deprecation headers
-    # (05), the body limit (07) and the 500 answer, innermost: no CORS.
+    # Outermost first: the edge (request ids, headers, access line), then the guard (body
+    # limit, 500 answer), innermost: no CORS between them.
     classes: list[object] = [middleware.cls for middleware in app.user_middleware]
-    assert classes == [
-        RequestIdMiddleware,
-        SecurityHeadersMiddleware,
-        DeprecationMiddleware,
-        BodySizeLimitMiddleware,
-        UnhandledErrorMiddleware,
-    ]
+    assert classes == [EdgeMiddleware, GuardMiddleware]
     assert response.status_code == 200
     assert "access-control-allow-origin" not in response.headers

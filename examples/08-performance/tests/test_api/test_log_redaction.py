@@ -25,13 +25,9 @@ async def test_a_failed_statement_shows_its_values_nowhere(
 ) -> None:
     # In dev, debug puts the error's message in the answer: the values are hidden there too.
     app = add_failing_routes(await make_app(settings.model_copy(update={"env": env})))
-    handler = JsonLogLines()
-    logging.getLogger().addHandler(handler)
-    try:
+    with JsonLogLines() as handler:
         async with make_client(app) as client:
             response = await client.post("/test/duplicate")
-    finally:
-        logging.getLogger().removeHandler(handler)
 
     assert response.status_code == 500
     (error,) = handler.events("unhandled_exception")

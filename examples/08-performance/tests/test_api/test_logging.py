@@ -26,10 +26,8 @@ pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only]
 def log_lines(app: FastAPI) -> Iterator[JsonLogLines]:
     """What the app logs during the test, as JSON lines."""
     del app  # built first: building it configures logging
-    handler = JsonLogLines()
-    logging.getLogger().addHandler(handler)
-    yield handler
-    logging.getLogger().removeHandler(handler)
+    with JsonLogLines() as lines:
+        yield lines
 
 
 @pytest.fixture
