@@ -2,6 +2,10 @@
 
 FastAPI builds each dependency once per request, so an endpoint that asks for a service and
 for the current user gets the service of that user, on the same session.
+
+Every dependency here is `async def`, even those that await nothing: FastAPI runs a plain
+`def` dependency in its threadpool, a thread hop per dependency per request, for work that
+takes a microsecond. `def` is for work that blocks; none of these does.
 """
 
 from collections.abc import AsyncIterator, Callable
@@ -58,7 +62,7 @@ class Resources:
     broker: AsyncBroker
 
 
-def get_resources(request: Request) -> Resources:
+async def get_resources(request: Request) -> Resources:
     """Return the resources of the app that serves `request`."""
     resources = getattr(request.app.state, "resources", None)
     if not isinstance(resources, Resources):
@@ -70,7 +74,7 @@ def get_resources(request: Request) -> Resources:
 ResourcesDep = Annotated[Resources, Depends(get_resources)]
 
 
-def get_app_settings(resources: ResourcesDep) -> Settings:
+async def get_app_settings(resources: ResourcesDep) -> Settings:
     """Return the settings that the running app was created with."""
     return resources.settings
 
@@ -133,7 +137,7 @@ async def get_current_user(
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def require_admin(user: CurrentUser) -> User:
+async def require_admin(user: CurrentUser) -> User:
     """Return the current user if they are an administrator.
 
     Raises:
@@ -150,7 +154,7 @@ AdminUser = Annotated[User, Depends(require_admin)]
 
 
 # --8<-- [start:pagination]
-def get_page_params(
+async def get_page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Most items to return.")] = (
         DEFAULT_LIMIT
     ),
@@ -208,7 +212,7 @@ class CursorParams:
         return CursorPage(items=items, next_cursor=next_cursor)
 
 
-def get_cursor_params(
+async def get_cursor_params(
     settings: SettingsDep,
     cursor: Annotated[
         Annotated[str, Storable] | None,
@@ -232,7 +236,7 @@ CursorDep = Annotated[CursorParams, Depends(get_cursor_params)]
 
 
 # --8<-- [start:services]
-def get_project_service(session: SessionDep, user: CurrentUser) -> ProjectService:
+async def get_project_service(session: SessionDep, user: CurrentUser) -> ProjectService:
     """Provide the project rules, acting as the current user."""
     return ProjectService(session, actor=user)
 
@@ -240,7 +244,7 @@ def get_project_service(session: SessionDep, user: CurrentUser) -> ProjectServic
 ProjectServiceDep = Annotated[ProjectService, Depends(get_project_service)]
 
 
-def get_task_service(session: SessionDep, projects: ProjectServiceDep) -> TaskService:
+async def get_task_service(session: SessionDep, projects: ProjectServiceDep) -> TaskService:
     """Provide the task rules, on the projects that the current user may see."""
     return TaskService(session, projects=projects)
 
@@ -248,7 +252,7 @@ def get_task_service(session: SessionDep, projects: ProjectServiceDep) -> TaskSe
 TaskServiceDep = Annotated[TaskService, Depends(get_task_service)]
 
 
-def get_summary_service(
+async def get_summary_service(
     session: SessionDep, user: CurrentUser, resources: ResourcesDep
 ) -> SummaryService:
     """Provide the summaries of the current user's projects, cached."""
@@ -266,7 +270,7 @@ SummaryServiceDep = Annotated[SummaryService, Depends(get_summary_service)]
 
 
 # --8<-- [start:auth]
-def get_passwords(resources: ResourcesDep) -> Passwords:
+async def get_passwords(resources: ResourcesDep) -> Passwords:
     """Return the app's password hasher (built once, at start-up)."""
     return resources.passwords
 
@@ -274,12 +278,12 @@ def get_passwords(resources: ResourcesDep) -> Passwords:
 PasswordsDep = Annotated[Passwords, Depends(get_passwords)]
 
 
-def get_clock() -> Callable[[], datetime]:
+async def get_clock() -> Callable[[], datetime]:
     """Return what tells the time; tests override this dependency to move the clock."""
     return utc_now
 
 
-def get_auth_service(
+async def get_auth_service(
     session: SessionDep,
     resources: ResourcesDep,
     clock: Annotated[Callable[[], datetime], Depends(get_clock)],
@@ -297,7 +301,7 @@ def get_auth_service(
 AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
 
 
-def get_client_address(request: Request) -> str:
+async def get_client_address(request: Request) -> str:
     """Return the address of the client, for per-address limits.
 
     Behind a proxy this is the proxy's address unless the server trusts its
@@ -325,7 +329,7 @@ TaskId = Annotated[int, Path(gt=0, le=MAX_ID, description="The task's id.")]
 UserId = Annotated[int, Path(gt=0, le=MAX_ID, description="The user's id.")]
 
 
-def get_export_service(session: SessionDep, projects: ProjectServiceDep) -> ExportService:
+async def get_export_service(session: SessionDep, projects: ProjectServiceDep) -> ExportService:
     """Provide the export rules, on the projects that the current user may see."""
     return ExportService(session, projects=projects)
 

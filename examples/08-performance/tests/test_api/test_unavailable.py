@@ -4,7 +4,6 @@ PostgreSQL is reached through a proxy that the test breaks on purpose (tests/fau
 SQLite, the app's sessions are pointed at a file that cannot be opened.
 """
 
-import logging
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import pytest
 from conftest import AppFactory, add_user, bearer, make_client
 from fastapi import FastAPI
 from faults import FaultyProxy, faulty_proxy
+from log_capture import JsonLogLines
 
 from fast_api_template.api.deps import Resources
 from fast_api_template.config import DatabaseSettings, Environment, Settings
@@ -32,40 +32,31 @@ def assert_unavailable(response: httpx.Response) -> None:
     assert response.json()["type"] == "/problems/unavailable"
 
 
-def unavailable_lines(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
-    return [
-        record
-        for record in caplog.records
-        if record.name == "fast_api_template.api.errors" and record.levelno >= logging.WARNING
-    ]
-
-
 async def app_through(proxy: FaultyProxy, url: str, make_app: AppFactory) -> FastAPI:
     database = DatabaseSettings(url=proxy.url(url), **FAST)
     return await make_app(Settings(env=Environment.TEST, database=database))
 
 
 async def test_a_stopped_database_is_a_503_until_it_returns(
-    emptied_postgres: str, make_app: AppFactory, caplog: pytest.LogCaptureFixture
+    emptied_postgres: str, make_app: AppFactory
 ) -> None:
     async with faulty_proxy(emptied_postgres) as proxy:
         app = await app_through(proxy, emptied_postgres, make_app)
         async with make_client(app) as client:
             client.headers.update(bearer(app, await add_user(app, "ada@example.com")))
             await proxy.set_mode("refuse")
-            with anyio.fail_after(5):
+            with JsonLogLines() as log, anyio.fail_after(5):
                 down = await client.post("/api/v1/projects", json={"name": "Garden"})
             await proxy.set_mode("pass")
             back = await client.post("/api/v1/projects", json={"name": "Garden"})
 
     assert_unavailable(down)
     assert back.status_code == 201  # the pool recovered by itself
-    (line,) = unavailable_lines(caplog)
-    assert line.exc_info is None  # one line, no traceback
-    event = line.msg  # structlog hands its event to the standard library as the message
-    assert isinstance(event, dict)
-    assert (event["event"], event["error"]) == ("database_unavailable", "ConnectionRefusedError")
-    assert event["request_id"] == down.headers["x-request-id"]
+    warnings = [line for line in log.lines if line["level"] in {"warning", "error"}]
+    (line,) = warnings  # one line
+    assert "exception" not in line  # no traceback
+    assert (line["event"], line["error"]) == ("database_unavailable", "ConnectionRefusedError")
+    assert line["request_id"] == down.headers["x-request-id"]
 
 
 async def test_a_hung_database_is_a_503_within_the_timeouts(

@@ -107,4 +107,11 @@ def test_constraints_have_predictable_names() -> None:
         "fk_projects_owner_id_users",
         "uq_projects_owner_id_name",
     }
-    assert {index.name for index in tasks.indexes} == {"ix_tasks_project_id"}
+    assert {index.name for index in projects.indexes} == {
+        "ix_projects_owner_id",
+        "ix_projects_owner_id_archived",
+    }
+    assert {index.name for index in tasks.indexes} == {
+        "ix_tasks_project_id",
+        "ix_tasks_project_id_status",
+    }
