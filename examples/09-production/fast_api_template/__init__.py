@@ -1,0 +1,1 @@
+"""A FastAPI service, structured to grow: stage 08 of the FastAPI structure guide."""

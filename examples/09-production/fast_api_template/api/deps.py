@@ -1,0 +1,337 @@
+"""What endpoints need, provided per request: declare a parameter with one of these types.
+
+FastAPI builds each dependency once per request, so an endpoint that asks for a service and
+for the current user gets the service of that user, on the same session.
+
+Every dependency here is `async def`, even those that await nothing: FastAPI runs a plain
+`def` dependency in its threadpool, a thread hop per dependency per request, for work that
+takes a microsecond. `def` is for work that blocks; none of these does.
+"""
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from http import HTTPStatus
+from typing import Annotated, Any, TypeVar
+
+from cashews import Cache
+from fastapi import Depends, Path, Query, Request
+from fastapi.security import OAuth2PasswordBearer
+from pydantic import BaseModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+from taskiq import AsyncBroker
+
+from fast_api_template.config import Settings
+from fast_api_template.core.errors import (
+    AuthenticationError,
+    InvalidTokenError,
+    PermissionDeniedError,
+)
+from fast_api_template.core.rate_limit import LoginThrottle
+from fast_api_template.core.security import Passwords, decode_access_token
+from fast_api_template.db import SessionFactory, transaction
+from fast_api_template.models import User
+from fast_api_template.models.base import MAX_ID
+from fast_api_template.schemas.fields import Storable
+from fast_api_template.schemas.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, CursorPage
+from fast_api_template.schemas.problems import Problem
+from fast_api_template.services.auth import AuthService, utc_now
+from fast_api_template.services.exceptions import InvalidCursorError, UserNotFoundError
+from fast_api_template.services.exports import ExportService
+from fast_api_template.services.pagination import Keyset, KeysetPage, PageParams
+from fast_api_template.services.projects import ProjectService
+from fast_api_template.services.summaries import SummaryService, forget_changed
+from fast_api_template.services.tasks import TaskService
+from fast_api_template.services.users import UserService
+from fast_api_template.utils.cursor import CursorError, decode_cursor, encode_cursor
+
+
+# --8<-- [start:resources]
+@dataclass(frozen=True)
+class Resources:
+    """What every request shares for the life of the app: made at start-up, closed at shutdown.
+
+    One typed object, instead of loose attributes read out of `app.state` with casts.
+    """
+
+    settings: Settings
+    session_factory: SessionFactory
+    passwords: Passwords
+    login_throttle: LoginThrottle
+    cache: Cache
+    broker: AsyncBroker
+
+
+async def get_resources(request: Request) -> Resources:
+    """Return the resources of the app that serves `request`."""
+    resources = getattr(request.app.state, "resources", None)
+    if not isinstance(resources, Resources):
+        msg = "the app has not started: run it with its lifespan"
+        raise RuntimeError(msg)
+    return resources
+
+
+ResourcesDep = Annotated[Resources, Depends(get_resources)]
+
+
+async def get_app_settings(resources: ResourcesDep) -> Settings:
+    """Return the settings that the running app was created with."""
+    return resources.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+# --8<-- [end:resources]
+
+
+# --8<-- [start:session]
+async def get_session(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
+    """Give a request one session in one transaction (see `db.transaction`).
+
+    Once the transaction has committed, what it changed is made stale in the cache.
+    """
+    async with transaction(resources.session_factory) as session:
+        yield session
+    await forget_changed(session, resources.cache, namespace=resources.settings.redis.key_prefix)
+
+
+# scope="function": the session commits before the response is sent, so a failed commit is an
+# error response and never a success for data that was not saved.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+# --8<-- [end:session]
+
+
+UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
+    HTTPStatus.UNAUTHORIZED: {"model": Problem, "description": "No valid access token"}
+}
+
+
+# --8<-- [start:current_user]
+# Swagger UI's "Authorize" button logs in here; the tokens work on both versions.
+LOGIN_URL = "/api/v2/auth/token"
+# Reads "Authorization: Bearer <token>". auto_error=False: a missing token raises the domain
+# error below, so that it gets the same problem body as every other error.
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl=LOGIN_URL, auto_error=False)
+
+
+async def get_current_user(
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+    session: SessionDep,
+    settings: SettingsDep,
+) -> User:
+    """Return the user whose access token the request carries.
+
+    Raises:
+        AuthenticationError: No token (401).
+        InvalidTokenError: The token is invalid or expired, or its user is gone (401).
+
+    """
+    if token is None:
+        raise AuthenticationError("Send an access token: Authorization: Bearer <token>.")
+    claims = decode_access_token(token, secret=settings.security.secret_key.get_secret_value())
+    try:
+        return await UserService(session).get(claims.user_id)
+    except UserNotFoundError:
+        raise InvalidTokenError("The access token is invalid.") from None
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+async def require_admin(user: CurrentUser) -> User:
+    """Return the current user if they are an administrator.
+
+    Raises:
+        PermissionDeniedError: They are not (403: who they are is known, and not enough).
+
+    """
+    if not user.is_admin:
+        raise PermissionDeniedError("Only administrators may do this.")
+    return user
+
+
+AdminUser = Annotated[User, Depends(require_admin)]
+# --8<-- [end:current_user]
+
+
+# --8<-- [start:pagination]
+async def get_page_params(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Most items to return.")] = (
+        DEFAULT_LIMIT
+    ),
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip.")] = 0,
+) -> PageParams:
+    """Read the offset pagination parameters of a list request."""
+    return PageParams(limit=limit, offset=offset)
+
+
+PageDep = Annotated[PageParams, Depends(get_page_params)]
+# --8<-- [end:pagination]
+
+# --8<-- [start:cursor]
+SchemaT = TypeVar("SchemaT", bound=BaseModel)
+# A cursor is a few dozen characters; anything much longer is not one of ours.
+MAX_CURSOR_LENGTH = 500
+
+
+@dataclass(frozen=True)
+class CursorParams:
+    """Where a list resumes (API v2), and how many items a page holds."""
+
+    cursor: str | None
+    limit: int
+    secret: str
+
+    def position(self, scope: str) -> Keyset | None:
+        """Return the position that the cursor carries, or None for the first page.
+
+        Raises:
+            InvalidCursorError: The cursor was edited, forged, or issued for another list.
+
+        """
+        if self.cursor is None:
+            return None
+        try:
+            data = decode_cursor(self.cursor, scope=scope, secret=self.secret)
+        except CursorError as error:
+            raise InvalidCursorError(str(error)) from None
+        # The signature proves that this service wrote the data, so its shape is known.
+        return Keyset(
+            created_at=datetime.fromisoformat(str(data["created_at"])), id=int(data["id"])
+        )
+
+    def page(
+        self, result: KeysetPage[Any], schema: type[SchemaT], *, scope: str
+    ) -> CursorPage[SchemaT]:
+        """Shape a service's keyset page as a response, with the cursor of the next page."""
+        next_cursor = None
+        if result.next_key is not None:
+            key = result.next_key
+            data: dict[str, str | int] = {"created_at": key.created_at.isoformat(), "id": key.id}
+            next_cursor = encode_cursor(data, scope=scope, secret=self.secret)
+        items = [schema.model_validate(item) for item in result.items]
+        return CursorPage(items=items, next_cursor=next_cursor)
+
+
+async def get_cursor_params(
+    settings: SettingsDep,
+    cursor: Annotated[
+        Annotated[str, Storable] | None,
+        Query(
+            max_length=MAX_CURSOR_LENGTH,
+            description="The next_cursor of the previous page; leave it out for the first.",
+        ),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Most items to return.")] = (
+        DEFAULT_LIMIT
+    ),
+) -> CursorParams:
+    """Read the cursor pagination parameters of a list request (API v2)."""
+    return CursorParams(
+        cursor=cursor, limit=limit, secret=settings.security.secret_key.get_secret_value()
+    )
+
+
+CursorDep = Annotated[CursorParams, Depends(get_cursor_params)]
+# --8<-- [end:cursor]
+
+
+# --8<-- [start:services]
+async def get_project_service(session: SessionDep, user: CurrentUser) -> ProjectService:
+    """Provide the project rules, acting as the current user."""
+    return ProjectService(session, actor=user)
+
+
+ProjectServiceDep = Annotated[ProjectService, Depends(get_project_service)]
+
+
+async def get_task_service(session: SessionDep, projects: ProjectServiceDep) -> TaskService:
+    """Provide the task rules, on the projects that the current user may see."""
+    return TaskService(session, projects=projects)
+
+
+TaskServiceDep = Annotated[TaskService, Depends(get_task_service)]
+
+
+async def get_summary_service(
+    session: SessionDep, user: CurrentUser, resources: ResourcesDep
+) -> SummaryService:
+    """Provide the summaries of the current user's projects, cached."""
+    return SummaryService(
+        session,
+        resources.cache,
+        owner=user,
+        ttl_seconds=resources.settings.cache.ttl_seconds,
+        namespace=resources.settings.redis.key_prefix,
+    )
+
+
+SummaryServiceDep = Annotated[SummaryService, Depends(get_summary_service)]
+# --8<-- [end:services]
+
+
+# --8<-- [start:auth]
+async def get_passwords(resources: ResourcesDep) -> Passwords:
+    """Return the app's password hasher (built once, at start-up)."""
+    return resources.passwords
+
+
+PasswordsDep = Annotated[Passwords, Depends(get_passwords)]
+
+
+async def get_clock() -> Callable[[], datetime]:
+    """Return what tells the time; tests override this dependency to move the clock."""
+    return utc_now
+
+
+async def get_auth_service(
+    session: SessionDep,
+    resources: ResourcesDep,
+    clock: Annotated[Callable[[], datetime], Depends(get_clock)],
+) -> AuthService:
+    """Provide logins and token rotation."""
+    return AuthService(
+        session,
+        settings=resources.settings.security,
+        passwords=resources.passwords,
+        throttle=resources.login_throttle,
+        clock=clock,
+    )
+
+
+AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
+
+
+async def get_client_address(request: Request) -> str:
+    """Return the address of the client, for per-address limits.
+
+    Behind a proxy this is the proxy's address unless the server trusts its
+    X-Forwarded-For header (uvicorn: --proxy-headers --forwarded-allow-ips=<proxy>).
+    """
+    return request.client.host if request.client else "unknown"
+
+
+ClientAddress = Annotated[str, Depends(get_client_address)]
+
+
+async def count_registration(resources: ResourcesDep, address: ClientAddress) -> None:
+    """Count a registration from the client's address; too many in the window is a 429.
+
+    A registration answers 409 when the email is taken, so it tells a caller which emails
+    have an account: unavoidable without a confirmation email, and slow once counted.
+    """
+    await resources.login_throttle.registration(address)
+
+
+# --8<-- [end:auth]
+
+ProjectId = Annotated[int, Path(gt=0, le=MAX_ID, description="The project's id.")]
+TaskId = Annotated[int, Path(gt=0, le=MAX_ID, description="The task's id.")]
+UserId = Annotated[int, Path(gt=0, le=MAX_ID, description="The user's id.")]
+
+
+async def get_export_service(session: SessionDep, projects: ProjectServiceDep) -> ExportService:
+    """Provide the export rules, on the projects that the current user may see."""
+    return ExportService(session, projects=projects)
+
+
+ExportServiceDep = Annotated[ExportService, Depends(get_export_service)]

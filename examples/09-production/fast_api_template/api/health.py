@@ -1,0 +1,91 @@
+"""Liveness and readiness: is the process up, and can it serve requests now."""
+
+import asyncio
+from http import HTTPStatus
+from typing import Any
+
+import structlog
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel
+from sqlalchemy import literal, select, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import SQLModel
+
+from fast_api_template.api.deps import Resources, ResourcesDep
+from fast_api_template.schemas.problems import Problem
+
+logger = structlog.stdlib.get_logger(__name__)
+
+router = APIRouter(tags=["health"])
+
+# Checks that missed their deadline, kept until they end by themselves: a hung connection
+# is not awaited by the request, but its task must not be dropped while it still runs.
+_abandoned: set[asyncio.Task[Any]] = set()
+
+
+class Health(BaseModel):
+    """The body of a health or readiness check."""
+
+    status: str
+
+
+# --8<-- [start:health]
+# HEAD too, as load balancers often probe with it (left out of the OpenAPI document, where
+# it would repeat GET).
+@router.get("/health")
+@router.head("/health", include_in_schema=False)
+async def health() -> Health:
+    """Liveness: the process answers. It touches nothing, so a slow database never restarts it."""
+    return Health(status="ok")
+
+
+@router.get(
+    "/ready",
+    responses={
+        HTTPStatus.SERVICE_UNAVAILABLE: {"model": Problem, "description": "Not ready"},
+    },
+)
+@router.head("/ready", include_in_schema=False)
+async def ready(resources: ResourcesDep) -> Health:
+    """Readiness: the database answers and has its tables, and Redis answers if configured.
+
+    Answers within `database.ready_timeout`, whatever the database does: a check that has
+    not finished by then is left to end in the background, and the answer is 503.
+    """
+    timeout = resources.settings.database.ready_timeout
+    check = asyncio.create_task(not_ready(resources))
+    done, _ = await asyncio.wait({check}, timeout=timeout)
+    if done:
+        problems = check.result()
+    else:
+        check.cancel()
+        _abandoned.add(check)
+        check.add_done_callback(_abandoned.discard)
+        problems = [f"no answer within {timeout:g} s"]
+    if problems:
+        logger.warning("not_ready", problems=problems)
+        raise HTTPException(HTTPStatus.SERVICE_UNAVAILABLE, f"Not ready: {'; '.join(problems)}.")
+    return Health(status="ready")
+
+
+# --8<-- [end:health]
+
+
+async def not_ready(resources: Resources) -> list[str]:
+    """List what keeps the service from serving: the database, its tables, Redis."""
+    problems = []
+    try:
+        async with resources.session_factory() as session:
+            connection = await session.connection()
+            await connection.execute(text("SELECT 1"))
+            try:
+                # Reads no row: it only asks whether each table exists.
+                for table in SQLModel.metadata.sorted_tables:
+                    await connection.execute(select(literal(1)).select_from(table).limit(0))
+            except SQLAlchemyError:
+                problems.append("the database has no tables (run the migrations)")
+    except (SQLAlchemyError, OSError):
+        problems.append("the database does not answer")
+    if not await resources.login_throttle.available():
+        problems.append("Redis does not answer")
+    return problems

@@ -1,0 +1,48 @@
+"""Routes for tokens: log in with a password (OAuth2 password flow), and refresh."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Response, status
+
+from fast_api_template.api.deps import AuthServiceDep, ClientAddress
+from fast_api_template.schemas.auth import LoginForm, RefreshRequest, Tokens
+from fast_api_template.schemas.problems import Problem
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
+    status.HTTP_401_UNAUTHORIZED: {"model": Problem, "description": "Invalid credentials"},
+}
+
+
+def no_store(response: Response) -> None:
+    """Keep tokens out of every cache on the way (RFC 6749, section 5.1)."""
+    response.headers["Cache-Control"] = "no-store"
+
+
+# --8<-- [start:token]
+@router.post(
+    "/token",
+    dependencies=[Depends(no_store)],
+    responses={
+        **UNAUTHORIZED,
+        status.HTTP_429_TOO_MANY_REQUESTS: {"model": Problem, "description": "Too many failures"},
+    },
+)
+async def login(
+    form: Annotated[LoginForm, Form()],
+    auth: AuthServiceDep,
+    address: ClientAddress,
+) -> Tokens:
+    """Log in: the form's `username` is the account's email."""
+    tokens = await auth.login(form.username, form.password, address=address)
+    return Tokens.model_validate(tokens)
+
+
+# --8<-- [end:token]
+
+
+@router.post("/refresh", dependencies=[Depends(no_store)], responses=UNAUTHORIZED)
+async def refresh(data: RefreshRequest, auth: AuthServiceDep) -> Tokens:
+    """Exchange a refresh token for a new pair. Each refresh token works once."""
+    return Tokens.model_validate(await auth.refresh(data.refresh_token))

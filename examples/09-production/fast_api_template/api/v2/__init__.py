@@ -1,0 +1,1 @@
+"""API v2: tasks have a status, and lists are paged with cursors."""

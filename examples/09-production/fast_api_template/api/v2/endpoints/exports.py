@@ -1,0 +1,213 @@
+"""Routes for project exports (API v2): ask for one, follow the job, download its CSV.
+
+An export runs on the job queue (core/jobs.py; worker.py runs it), not in the request: the POST
+answers 202 Accepted at once with the job's URL, which the client polls until the job is done.
+"""
+
+import uuid
+from datetime import timedelta
+from http import HTTPStatus
+from typing import Annotated, Any, Final
+
+import structlog
+from fastapi import APIRouter, BackgroundTasks, Depends, Header, Path, Request, Response
+from taskiq import AsyncBroker
+
+from fast_api_template.api.deps import (
+    UNAUTHORIZED,
+    ExportServiceDep,
+    ProjectId,
+    ResourcesDep,
+    SessionDep,
+)
+from fast_api_template.core.errors import UnavailableError
+from fast_api_template.core.jobs import EXPORT_PROJECT, enqueue
+from fast_api_template.db import DATABASE_UNAVAILABLE, SessionFactory, transaction
+from fast_api_template.models.base import utc_now
+from fast_api_template.models.domain.export_job import (
+    IDEMPOTENCY_KEY_MAX_LENGTH,
+    ExportJob,
+    ExportStatus,
+)
+from fast_api_template.schemas.problems import Problem
+from fast_api_template.schemas.v2.exports import ExportJobRead, ExportLinks
+from fast_api_template.services.exports import delete_finished_exports, discard_export
+
+router = APIRouter(tags=["exports"], responses=UNAUTHORIZED)
+logger = structlog.stdlib.get_logger(__name__)
+
+# --8<-- [start:idempotency_key]
+_KEY = rf"[A-Za-z0-9._:-]{{1,{IDEMPOTENCY_KEY_MAX_LENGTH}}}"
+# A key is a client's name for one request, a UUID say. The IETF draft on this header sends it
+# as a quoted string; most clients send it bare. Both are accepted and name the same key.
+IDEMPOTENCY_KEY_PATTERN: Final = rf'^(?:{_KEY}|"{_KEY}")$'
+
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        pattern=IDEMPOTENCY_KEY_PATTERN,
+        max_length=IDEMPOTENCY_KEY_MAX_LENGTH + 2,
+        description=(
+            "Your name for this request, new for each request (a UUID, say), and the same "
+            f"when you retry it: 1 to {IDEMPOTENCY_KEY_MAX_LENGTH} characters of "
+            "A-Z a-z 0-9 . _ : -, bare or in double quotes."
+        ),
+    ),
+]
+
+
+def get_idempotency_key(key: IdempotencyKeyHeader = None) -> str | None:
+    """Return the request's Idempotency-Key, without the quotes of its quoted form."""
+    return None if key is None else key.strip('"')
+
+
+IdempotencyKey = Annotated[str | None, Depends(get_idempotency_key)]
+# --8<-- [end:idempotency_key]
+
+ExportJobId = Annotated[uuid.UUID, Path(description="The export job's id.")]
+
+REQUESTED: Final[dict[int | str, dict[str, Any]]] = {
+    HTTPStatus.ACCEPTED: {
+        "description": "The job: a new one, or that of an earlier request with this key",
+        "headers": {
+            "Location": {
+                "description": "The job's URL: poll it until its status is done or failed.",
+                "required": True,
+                "schema": {"type": "string"},
+            },
+            "Idempotent-Replayed": {
+                "description": "true when an earlier request with this key made the job.",
+                "schema": {"type": "string"},
+            },
+        },
+    },
+    HTTPStatus.CONFLICT: {
+        "model": Problem,
+        "description": "The Idempotency-Key was sent with an export of another project",
+    },
+}
+FILE: Final[dict[int | str, dict[str, Any]]] = {
+    HTTPStatus.OK: {"description": "The project's tasks, a header row then one row a task"},
+    HTTPStatus.CONFLICT: {"model": Problem, "description": "The job is not done, or failed"},
+}
+
+
+class CsvResponse(Response):
+    """A CSV file (RFC 4180), in UTF-8."""
+
+    media_type = "text/csv"
+
+
+def links_of(request: Request, job: ExportJob) -> ExportLinks:
+    """Give a job its links, made from the routes below rather than typed twice."""
+    job_id = str(job.id)
+    done = job.status == ExportStatus.DONE
+    return ExportLinks(
+        self=request.app.url_path_for("get_export", job_id=job_id),
+        file=request.app.url_path_for("download_export", job_id=job_id) if done else None,
+    )
+
+
+# --8<-- [start:request]
+@router.post("/projects/{project_id}/exports", status_code=HTTPStatus.ACCEPTED, responses=REQUESTED)
+async def request_export(
+    project_id: ProjectId,
+    key: IdempotencyKey,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    exports: ExportServiceDep,
+    resources: ResourcesDep,
+    background: BackgroundTasks,
+) -> ExportJobRead:
+    """Export a project's tasks as CSV: the job runs later; follow it at its Location.
+
+    Send an Idempotency-Key to retry safely: the same key for the same project gets the same
+    job (with `Idempotent-Replayed: true`), never a second one.
+    """
+    requested = await exports.request(project_id, idempotency_key=key)
+    job = requested.job
+    # Commit before queueing: a worker may take the job at once, and must find its row.
+    await session.commit()
+    if requested.created:
+        await queue_export(resources.session_factory, resources.broker, job)
+    else:
+        response.headers["Idempotent-Replayed"] = "true"
+    links = links_of(request, job)
+    response.headers["Location"] = links.self
+    ttl = timedelta(hours=resources.settings.jobs.export_ttl_hours)
+    background.add_task(forget_expired_exports, resources.session_factory, job.owner_id, ttl)
+    return ExportJobRead.of(job, links=links)
+
+
+async def queue_export(
+    session_factory: SessionFactory, broker: AsyncBroker, job: ExportJob
+) -> None:
+    """Queue a new job; when the queue does not answer, delete the job and answer 503.
+
+    No job is kept without its message: the client's retry, with the same Idempotency-Key,
+    then makes the job again, instead of finding one that nothing would ever run.
+
+    Raises:
+        UnavailableError: The queue (Redis) does not answer.
+
+    """
+    try:
+        await enqueue(broker, EXPORT_PROJECT, str(job.id), job_id=str(job.id))
+    except UnavailableError:
+        async with transaction(session_factory) as session:
+            await discard_export(session, job.id)
+        raise
+
+
+# --8<-- [end:request]
+
+
+# --8<-- [start:background]
+async def forget_expired_exports(
+    session_factory: SessionFactory, owner_id: int, ttl: timedelta
+) -> None:
+    """Delete the exports of a user that finished over `ttl` ago: housekeeping, after a response.
+
+    FastAPI's `BackgroundTasks` runs this once the response is sent. The client waits for
+    nothing only because it runs after the response, not because it runs elsewhere: it runs
+    in this process, on its event loop and its database pool. Nothing retries it, and it is
+    lost if the process stops before it runs, since it lives only in memory. That is fine for
+    this work, which the user's next export request does again. Work that must happen, such
+    as the export itself, goes on the queue.
+    """
+    before = utc_now() - ttl
+    try:
+        async with transaction(session_factory) as session:
+            deleted = await delete_finished_exports(session, owner_id, before=before)
+    except DATABASE_UNAVAILABLE as error:
+        logger.warning("expired_exports_kept", error=type(error).__name__)
+        return
+    if deleted:
+        logger.info("expired_exports_deleted", count=deleted)
+
+
+# --8<-- [end:background]
+
+
+@router.get("/exports/{job_id}")
+async def get_export(
+    job_id: ExportJobId, request: Request, exports: ExportServiceDep
+) -> ExportJobRead:
+    """Show one of your export jobs: poll it until its status is done (or failed)."""
+    job = await exports.get(job_id)
+    return ExportJobRead.of(job, links=links_of(request, job))
+
+
+# --8<-- [start:download]
+@router.get("/exports/{job_id}/file", response_class=CsvResponse, responses=FILE)
+async def download_export(job_id: ExportJobId, exports: ExportServiceDep) -> CsvResponse:
+    """Download the CSV of one of your exports, once its status is done."""
+    file = await exports.file(job_id)
+    # The name is ours, made of the project's id: nothing that a user typed goes in a header.
+    disposition = f'attachment; filename="{file.filename}"'
+    return CsvResponse(file.content, headers={"Content-Disposition": disposition})
+
+
+# --8<-- [end:download]

@@ -1,0 +1,1 @@
+"""What the layers share: security primitives, rate limits, HTTP hardening, logging."""

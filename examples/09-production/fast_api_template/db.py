@@ -1,0 +1,123 @@
+"""The database: one engine per app, one session and one transaction per unit of work."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, Final
+
+from sqlalchemy import event, exc
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+# Registers every table on SQLModel.metadata, for create_tables().
+from fast_api_template import models  # noqa: F401
+from fast_api_template.config import DatabaseSettings
+
+SessionFactory = async_sessionmaker[AsyncSession]
+"""What opens sessions on one engine: `async with factory() as session`."""
+
+# --8<-- [start:unavailable]
+DATABASE_UNAVAILABLE: Final[tuple[type[Exception], ...]] = (
+    OSError,  # refused, reset or timed out: the driver's own connection errors
+    exc.TimeoutError,  # no free connection in the pool within pool_timeout
+    exc.OperationalError,  # the server shut down, restarted, or is out of connections
+    exc.InterfaceError,  # the connection broke while in use
+)
+"""What the database raises when it is down, hung or overloaded, rather than a bug."""
+# --8<-- [end:unavailable]
+
+
+# --8<-- [start:engine]
+def create_engine(settings: DatabaseSettings) -> AsyncEngine:
+    """Create the engine (the connection pool) for the configured database.
+
+    The engine opens no connection yet: the first query does. Every wait on the database is
+    bounded by a setting, so a database that is down or hung costs a request seconds, not
+    minutes: a free connection (`pool_timeout`), a new one (`connect_timeout`) and a statement
+    (`statement_timeout`).
+    """
+    url = make_url(settings.url.get_secret_value())
+    # A failed statement's message shows its SQL and, unless hidden, its parameters: an
+    # email, a password hash. Only `echo`, which prod refuses, shows them.
+    hide_parameters = not settings.echo
+    if url.get_backend_name() == "sqlite":
+        return _create_sqlite_engine(url, echo=settings.echo, hide_parameters=hide_parameters)
+    return create_async_engine(
+        url,
+        echo=settings.echo,
+        hide_parameters=hide_parameters,
+        pool_size=settings.pool_size,
+        max_overflow=settings.max_overflow,
+        pool_timeout=settings.pool_timeout,
+        pool_recycle=settings.pool_recycle,
+        # Test each connection as it leaves the pool, so a restarted server costs no request.
+        pool_pre_ping=True,
+        connect_args={
+            "timeout": settings.connect_timeout,
+            # The server cancels a statement that runs too long; the driver gives up a little
+            # later (a second, or twice the timeout below one), for a server that does not
+            # answer at all.
+            "server_settings": {"statement_timeout": str(int(settings.statement_timeout * 1000))},
+            "command_timeout": settings.statement_timeout + min(1.0, settings.statement_timeout),
+        },
+    )
+
+
+def _create_sqlite_engine(url: URL, *, echo: bool, hide_parameters: bool) -> AsyncEngine:
+    # A :memory: URL gets SQLAlchemy's StaticPool: one connection, one database per engine.
+    engine = create_async_engine(url, echo=echo, hide_parameters=hide_parameters)
+    event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
+    event.listen(engine.sync_engine, "begin", _begin_sqlite_transaction)
+    return engine
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # The sqlite3 driver starts a transaction only at the first write, so the reads before it
+    # and any SAVEPOINT would run outside the transaction. Let SQLAlchemy emit BEGIN instead.
+    dbapi_connection.isolation_level = None
+    # SQLite ignores foreign keys, and so ON DELETE CASCADE, unless each connection asks.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _begin_sqlite_transaction(connection: Connection) -> None:
+    # SQLite has one writer at a time. Taking the write lock at BEGIN makes a transaction wait
+    # its turn (up to the driver's 5 s timeout) instead of failing halfway, when two
+    # transactions that both read first both try to write.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+# --8<-- [end:engine]
+
+
+def create_session_factory(engine: AsyncEngine) -> SessionFactory:
+    """Create the factory of sessions bound to `engine`."""
+    # Objects stay readable after commit: reloading expired attributes would be implicit I/O,
+    # which async code cannot do.
+    # SQLModel's AsyncSession adds exec(), typed for select() of table models.
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+async def create_tables(engine: AsyncEngine) -> None:
+    """Create the tables that do not exist yet (dev and test only; see app.lifespan)."""
+    async with engine.begin() as connection:
+        await connection.run_sync(SQLModel.metadata.create_all)
+
+
+# --8<-- [start:transaction]
+@asynccontextmanager
+async def transaction(session_factory: SessionFactory) -> AsyncIterator[AsyncSession]:
+    """Open one session in one transaction: the unit of work.
+
+    The transaction commits when the block ends and rolls back when it raises. A request
+    gets one through its session dependency (`SessionDep`); a script or a background job
+    opens one the same way, with no web framework involved.
+    """
+    async with session_factory() as session, session.begin():
+        yield session
+
+
+# --8<-- [end:transaction]

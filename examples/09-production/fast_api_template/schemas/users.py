@@ -1,0 +1,62 @@
+"""Request and response bodies for accounts."""
+
+from datetime import datetime
+from typing import Annotated
+
+from email_validator import SPECIAL_USE_DOMAIN_NAMES
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+from fast_api_template.schemas.base import RequestBody
+from fast_api_template.schemas.fields import Storable
+
+
+def _any_case(name: str) -> str:
+    return "".join(f"[{letter.lower()}{letter.upper()}]" for letter in name)
+
+
+# The validator refuses an address at a special-use domain (RFC 6761: .test, .local, ...),
+# which no one can mail. The document says so, as a pattern that clients and fuzzers can
+# check; JSON Schema's `format: email` alone accepts them.
+RESERVED_DOMAIN_PATTERN = (
+    rf"^(?![\s\S]*[@.](?:{'|'.join(_any_case(name) for name in SPECIAL_USE_DOMAIN_NAMES)})$)"
+)
+
+PASSWORD_MIN_LENGTH = 8
+# Long enough for any passphrase; the cap bounds the work that one request can ask for.
+PASSWORD_MAX_LENGTH = 128
+
+Password = Annotated[
+    str,
+    StringConstraints(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH),
+    Storable,
+    Field(description=f"{PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters."),
+]
+
+
+# --8<-- [start:schemas]
+class UserCreate(RequestBody):
+    """A new account."""
+
+    email: EmailStr = Field(
+        description=(
+            "Unique, in any case; stored in lower case. Not at a special-use domain"
+            f" ({', '.join(f'.{name}' for name in SPECIAL_USE_DOMAIN_NAMES)})."
+        ),
+        # Documented only: the email validator enforces it.
+        json_schema_extra={"pattern": RESERVED_DOMAIN_PATTERN},
+    )
+    password: Password
+
+
+class UserRead(BaseModel):
+    """An account as the API shows it: never the password hash."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    email: str
+    is_admin: bool
+    created_at: datetime
+
+
+# --8<-- [end:schemas]

@@ -1,0 +1,67 @@
+"""The app factory builds the app from the settings it is given."""
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from fast_api_template.api.deps import SettingsDep
+from fast_api_template.api.middleware import EdgeMiddleware, GuardMiddleware
+from fast_api_template.app import create_app
+from fast_api_template.config import CorsSettings, Environment, Settings
+
+# About HTTP, not the database: SQLite alone (see conftest.py).
+pytestmark = pytest.mark.sqlite_only
+
+
+def test_routes_receive_the_settings_the_app_was_built_with() -> None:
+    app = create_app(Settings(env=Environment.TEST, app={"name": "tracker"}))
+
+    @app.get("/settings-name")
+    async def settings_name(settings: SettingsDep) -> str:
+        return settings.app.name
+
+    with TestClient(app) as client:
+        assert client.get("/settings-name").json() == "tracker"
+        assert client.get("/openapi.json").json()["info"]["title"] == "tracker"
+
+
+def test_apps_built_from_different_settings_stay_independent() -> None:
+    first = create_app(Settings(env=Environment.TEST, app={"name": "first"}))
+    second = create_app(Settings(env=Environment.TEST, app={"name": "second"}))
+
+    assert (first.title, second.title) == ("first", "second")
+
+
+def test_debug_never_turns_on_the_traceback_page() -> None:
+    # settings.app.debug decides what a 500 answer says instead (see test_errors.py).
+    assert create_app(Settings(env=Environment.DEV)).debug is False
+
+
+def test_allowed_origin_may_call_from_a_browser() -> None:
+    settings = Settings(
+        env=Environment.TEST, cors=CorsSettings(allow_origins=["https://app.example.com"])
+    )
+    preflight = {"Access-Control-Request-Method": "GET"}
+
+    with TestClient(create_app(settings)) as client:
+        allowed = client.options(
+            "/health", headers={"Origin": "https://app.example.com", **preflight}
+        )
+        other = client.options("/health", headers={"Origin": "https://evil.example", **preflight})
+
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == "https://app.example.com"
+    assert "access-control-allow-origin" not in other.headers
+
+
+@pytest.mark.anyio
+async def test_no_origin_is_allowed_by_default(app: FastAPI, client: httpx.AsyncClient) -> None:
+    response = await client.get("/health", headers={"Origin": "https://app.example.com"})
+
+    # Outermost first: the edge (request ids, headers, access line), then the guard (body
+    # limit, 500 answer), innermost: no CORS between them.
+    classes: list[object] = [middleware.cls for middleware in app.user_middleware]
+    assert classes == [EdgeMiddleware, GuardMiddleware]
+    assert response.status_code == 200
+    assert "access-control-allow-origin" not in response.headers

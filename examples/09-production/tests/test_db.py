@@ -1,0 +1,123 @@
+"""The engine keeps each session's work in one transaction, on every backend."""
+
+from typing import Any
+
+import anyio
+import pytest
+from faults import FaultyProxy, faulty_proxy
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import select
+
+from fast_api_template.config import DatabaseSettings
+from fast_api_template.db import (
+    DATABASE_UNAVAILABLE,
+    SessionFactory,
+    create_engine,
+    create_session_factory,
+    transaction,
+)
+from fast_api_template.models import User
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_rollback_undoes_released_savepoints(engine: AsyncEngine) -> None:
+    session_factory = create_session_factory(engine)
+    async with session_factory() as session:
+        await session.exec(select(User))  # a read first: SQLite's driver would not BEGIN here
+        async with session.begin_nested():
+            session.add(User(email="ada@example.com"))
+        await session.rollback()
+
+    async with session_factory() as session:
+        assert (await session.exec(select(User))).all() == []
+
+
+async def test_concurrent_transactions_that_read_then_write_all_commit(
+    engine: AsyncEngine,
+) -> None:
+    session_factory = create_session_factory(engine)
+
+    async def read_then_write(email: str) -> None:
+        async with session_factory() as session, session.begin():
+            await session.exec(select(User))
+            session.add(User(email=email))
+
+    async with anyio.create_task_group() as group:
+        for number in range(5):
+            group.start_soon(read_then_write, f"user{number}@example.com")
+
+    async with session_factory() as session:
+        assert len((await session.exec(select(User))).all()) == 5
+
+
+# Faults: every wait on the database is bounded, and the pool recovers by itself.
+# The bounds asserted below are generous multiples of the timeouts: they catch a wait that
+# is not bounded at all (minutes), not a slow machine.
+
+FAST = {"connect_timeout": 0.5, "statement_timeout": 0.1, "pool_timeout": 0.5}
+
+
+def engine_through(proxy: FaultyProxy, postgres_url: str, **settings: Any) -> AsyncEngine:
+    return create_engine(DatabaseSettings(url=proxy.url(postgres_url), **FAST | settings))
+
+
+async def select_one(session_factory: SessionFactory) -> None:
+    async with transaction(session_factory) as session:
+        await session.exec(select(1))
+
+
+async def test_a_stopped_database_fails_at_once_and_recovers(postgres_url: str) -> None:
+    async with faulty_proxy(postgres_url) as proxy:
+        engine = engine_through(proxy, postgres_url)
+        session_factory = create_session_factory(engine)
+        await select_one(session_factory)
+
+        await proxy.set_mode("refuse")
+        with anyio.fail_after(5), pytest.raises(DATABASE_UNAVAILABLE):
+            await select_one(session_factory)
+
+        await proxy.set_mode("pass")
+        await select_one(session_factory)  # the pool replaced its broken connection
+        await engine.dispose()
+
+
+@pytest.mark.parametrize("connected", [True, False], ids=["open-connection", "new-connection"])
+async def test_a_hung_database_fails_within_the_timeouts(
+    postgres_url: str, *, connected: bool
+) -> None:
+    async with faulty_proxy(postgres_url) as proxy:
+        engine = engine_through(proxy, postgres_url)
+        session_factory = create_session_factory(engine)
+        if connected:
+            await select_one(session_factory)  # a connection waits in the pool
+
+        await proxy.set_mode("hang")
+        with anyio.fail_after(10), pytest.raises(DATABASE_UNAVAILABLE):
+            await select_one(session_factory)
+        await engine.dispose()
+
+
+async def test_a_full_pool_fails_within_the_pool_timeout(postgres_url: str) -> None:
+    async with faulty_proxy(postgres_url) as proxy:
+        engine = engine_through(proxy, postgres_url, pool_size=1, max_overflow=0)
+        session_factory = create_session_factory(engine)
+        async with transaction(session_factory) as holder:
+            await holder.exec(select(1))  # the only connection is taken
+            with anyio.fail_after(5), pytest.raises(DATABASE_UNAVAILABLE):
+                await select_one(session_factory)
+        await engine.dispose()
+
+
+async def test_a_failed_statement_does_not_show_its_parameters(engine: AsyncEngine) -> None:
+    session_factory = create_session_factory(engine)
+    async with transaction(session_factory) as session:
+        session.add(User(email="secret@example.com"))
+
+    with pytest.raises(IntegrityError) as caught:
+        async with transaction(session_factory) as session:
+            session.add(User(email="secret@example.com"))
+
+    assert "secret@example.com" not in str(caught.value)
+    assert "hidden" in str(caught.value)

@@ -1,0 +1,256 @@
+"""Summaries: one query whatever the number of projects, cached until a write changes them."""
+
+from collections.abc import AsyncIterator
+
+import anyio
+import pytest
+from cashews import Cache
+from conftest import key_prefix, redis_url
+from faults import faulty_proxy
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel.ext.asyncio.session import AsyncSession
+from statements import queries, recorded_statements
+
+from fast_api_template.config import RedisSettings, Settings
+from fast_api_template.core.cache import create_cache
+from fast_api_template.models import Project, Task, User
+from fast_api_template.models.domain.task import TaskStatus
+from fast_api_template.services.projects import NewProject, ProjectService
+from fast_api_template.services.summaries import (
+    ProjectSummary,
+    SummaryService,
+    forget_changed,
+    generation_key,
+    note_change,
+    query_summaries,
+)
+from fast_api_template.services.tasks import NewTask, TaskService
+
+pytestmark = pytest.mark.anyio
+
+TTL = 60
+NAMESPACE = "test"
+
+
+@pytest.fixture
+def cache() -> Cache:
+    """A cache in this process's memory, as in development."""
+    cache = Cache()
+    cache.setup("mem://", size=1000)
+    return cache
+
+
+@pytest.fixture
+def summaries(session: AsyncSession, cache: Cache, owner: User) -> SummaryService:
+    return SummaryService(session, cache, owner=owner, ttl_seconds=TTL, namespace=NAMESPACE)
+
+
+async def add_projects(session: AsyncSession, owner: User, count: int, tasks_each: int) -> None:
+    """Add projects with tasks of every status, in bulk."""
+    assert owner.id is not None
+    projects = [Project(name=f"Project {n:04}", owner_id=owner.id) for n in range(count)]
+    session.add_all(projects)
+    await session.flush()
+    statuses = list(TaskStatus)
+    session.add_all(
+        Task(title=f"Task {n}", status=statuses[n % 3], project_id=project.id or 0)
+        for project in projects
+        for n in range(tasks_each)
+    )
+    await session.flush()
+
+
+async def test_each_status_is_counted_per_project(
+    session: AsyncSession, projects: ProjectService, tasks: TaskService, stranger: User
+) -> None:
+    garden = await projects.create(NewProject(name="Garden"))
+    await projects.create(NewProject(name="Empty"))
+    assert garden.id is not None
+    for status in (TaskStatus.TODO, TaskStatus.TODO, TaskStatus.DONE):
+        await tasks.create(garden.id, NewTask(title="Dig", status=status))
+    await ProjectService(session, actor=stranger).create(NewProject(name="Not mine"))
+
+    summaries = await query_summaries(session, projects.owner_id, limit=10)
+
+    assert [(s.name, s.todo, s.doing, s.done) for s in summaries] == [
+        ("Garden", 2, 0, 1),
+        ("Empty", 0, 0, 0),
+    ]
+
+
+# --8<-- [start:constant]
+@pytest.mark.parametrize("projects_count", [10, 1000])
+async def test_one_query_whatever_the_number_of_projects(
+    engine: AsyncEngine, session: AsyncSession, owner: User, projects_count: int
+) -> None:
+    await add_projects(session, owner, projects_count, tasks_each=3)
+
+    with recorded_statements(engine) as statements:
+        summaries = await query_summaries(session, owner.id or 0, limit=projects_count)
+
+    assert len(summaries) == projects_count
+    assert all((s.todo, s.doing, s.done) == (1, 1, 1) for s in summaries)
+    assert len(queries(statements)) == 1
+
+
+# --8<-- [end:constant]
+
+
+async def test_a_second_read_comes_from_the_cache(
+    engine: AsyncEngine, session: AsyncSession, owner: User, summaries: SummaryService
+) -> None:
+    await add_projects(session, owner, 3, tasks_each=2)
+
+    with recorded_statements(engine) as first:
+        fresh = await summaries.first(10)
+    with recorded_statements(engine) as second:
+        cached = await summaries.first(10)
+
+    assert cached == fresh
+    assert len(queries(first)) == 1
+    assert queries(second) == []
+
+
+async def test_every_entry_expires(summaries: SummaryService, cache: Cache) -> None:
+    await summaries.first(10)
+
+    keys = [key async for key in cache.scan(f"{NAMESPACE}:summaries:*:10")]
+
+    assert len(keys) == 1
+    assert 0 < await cache.get_expire(keys[0]) <= TTL
+
+
+async def test_a_committed_write_makes_the_summary_fresh_again(
+    session: AsyncSession,
+    cache: Cache,
+    projects: ProjectService,
+    tasks: TaskService,
+    summaries: SummaryService,
+) -> None:
+    garden = await projects.create(NewProject(name="Garden"))
+    await forget_changed(session, cache, namespace=NAMESPACE)
+    assert [s.todo for s in await summaries.first(10)] == [0]
+
+    await tasks.create(garden.id or 0, NewTask(title="Dig"))
+    still = await summaries.first(10)  # not committed: the cache still serves the old counts
+    await session.commit()
+    await forget_changed(
+        session, cache, namespace=NAMESPACE
+    )  # what the request's unit of work does after commit
+
+    assert [s.todo for s in still] == [0]
+    assert [s.todo for s in await summaries.first(10)] == [1]
+
+
+async def test_every_write_notes_its_owner(
+    session: AsyncSession, projects: ProjectService, tasks: TaskService, owner: User
+) -> None:
+    # Each write of the services, then what it noted for invalidation.
+    garden = await projects.create(NewProject(name="Garden"))
+    noted = [session.info.pop("summaries.changed_owners", set())]
+    task = await tasks.create(garden.id or 0, NewTask(title="Dig"))
+    noted.append(session.info.pop("summaries.changed_owners", set()))
+    await tasks.update(garden.id or 0, task.id or 0, {"status": TaskStatus.DONE})
+    noted.append(session.info.pop("summaries.changed_owners", set()))
+    await tasks.delete(garden.id or 0, task.id or 0)
+    noted.append(session.info.pop("summaries.changed_owners", set()))
+    await projects.update(garden.id or 0, {"name": "Orchard"})
+    noted.append(session.info.pop("summaries.changed_owners", set()))
+    await projects.archive(garden.id or 0)
+    noted.append(session.info.pop("summaries.changed_owners", set()))
+    await projects.delete(garden.id or 0)
+    noted.append(session.info.pop("summaries.changed_owners", set()))
+
+    assert noted == [{owner.id}] * 7
+
+
+async def test_many_readers_of_an_empty_entry_query_once(
+    engine: AsyncEngine, session: AsyncSession, owner: User, cache: Cache
+) -> None:
+    await add_projects(session, owner, 5, tasks_each=1)
+    await session.commit()
+    factory_session = session  # the readers share one session: the count is what matters
+    results: list[list[ProjectSummary]] = []
+
+    async def read() -> None:
+        service = SummaryService(
+            factory_session, cache, owner=owner, ttl_seconds=TTL, namespace=NAMESPACE
+        )
+        results.append(await service.first(10))
+
+    with recorded_statements(engine) as statements:
+        async with anyio.create_task_group() as group:
+            for _ in range(20):
+                group.start_soon(read)
+
+    assert len(results) == 20
+    assert all(result == results[0] for result in results)
+    assert len([s for s in queries(statements) if "GROUP BY" in s]) == 1
+
+
+async def test_the_generation_moves_on_with_each_change(
+    session: AsyncSession, cache: Cache, owner: User
+) -> None:
+    session.info["summaries.changed_owners"] = {owner.id}
+
+    await forget_changed(session, cache, namespace=NAMESPACE)
+    await forget_changed(
+        session, cache, namespace=NAMESPACE
+    )  # nothing noted any more: nothing moves
+
+    assert await cache.get(generation_key(NAMESPACE, owner.id or 0)) == 1
+
+
+# Redis: shared by every process, and never a reason to fail.
+
+
+@pytest.fixture
+async def redis_cache() -> AsyncIterator[tuple[Settings, Cache]]:
+    """A cache in the test Redis, under a key prefix of the test's own."""
+    settings = Settings(env="test", redis={"url": redis_url(), "key_prefix": key_prefix()})
+    cache = create_cache(settings)
+    yield settings, cache
+    await cache.delete_match(f"{settings.redis.key_prefix}:*")
+    await cache.close()
+
+
+async def test_a_write_in_one_process_refreshes_the_others(
+    session: AsyncSession, owner: User, redis_cache: tuple[Settings, Cache]
+) -> None:
+    settings, cache = redis_cache
+    namespace = settings.redis.key_prefix
+    other_process = create_cache(settings)  # another process: its own client, the same Redis
+    await add_projects(session, owner, 1, tasks_each=0)
+    theirs = SummaryService(
+        session, other_process, owner=owner, ttl_seconds=TTL, namespace=namespace
+    )
+    assert [s.todo for s in await theirs.first(10)] == [0]
+
+    project = (await query_summaries(session, owner.id or 0, limit=1))[0]
+    session.add(Task(title="Dig", project_id=project.id))
+    note_change(session, owner.id or 0)
+    await session.commit()
+    await forget_changed(session, cache, namespace=namespace)  # this process wrote
+
+    assert [s.todo for s in await theirs.first(10)] == [1]
+    await other_process.close()
+
+
+async def test_with_redis_down_reads_go_to_the_database(
+    engine: AsyncEngine, session: AsyncSession, owner: User
+) -> None:
+    await add_projects(session, owner, 2, tasks_each=3)
+    async with faulty_proxy(redis_url()) as proxy:
+        redis = RedisSettings(url=proxy.url(redis_url()), key_prefix=key_prefix(), timeout=0.3)
+        cache = create_cache(Settings(env="test", redis=redis))
+        service = SummaryService(
+            session, cache, owner=owner, ttl_seconds=TTL, namespace=redis.key_prefix
+        )
+        up = await service.first(10)
+        await proxy.set_mode("refuse")
+        with recorded_statements(engine) as statements:
+            down = await service.first(10)
+        await cache.close()
+
+    assert down == up
+    assert len(queries(statements)) == 1  # answered from the database
