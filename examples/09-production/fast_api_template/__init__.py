@@ -1,1 +1,1 @@
-"""A FastAPI service, structured to grow: stage 08 of the FastAPI structure guide."""
+"""A FastAPI service, structured to grow: stage 09 of the FastAPI structure guide."""
