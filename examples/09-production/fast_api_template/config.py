@@ -344,6 +344,13 @@ class CacheSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    enabled: bool = Field(
+        default=True,
+        description=(
+            "Keep hot reads in the cache. Off: every read goes to the database, to measure"
+            " what the cache saves or to rule it out while chasing a bug."
+        ),
+    )
     ttl_seconds: int = Field(
         default=60,
         ge=1,

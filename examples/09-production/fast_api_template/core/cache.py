@@ -20,8 +20,14 @@ MEMORY_ENTRIES = 10_000
 
 # --8<-- [start:create_cache]
 def create_cache(settings: Settings) -> Cache:
-    """Return a cache in Redis when a Redis URL is set, else in this process's memory."""
+    """Return a cache in Redis when a Redis URL is set, else in this process's memory.
+
+    With `cache.enabled` off, the cache keeps nothing: every read is a miss.
+    """
     cache = Cache()
+    if not settings.cache.enabled:
+        _switch_off(cache)
+        return cache
     if settings.redis.url is None:
         cache.setup("mem://", size=MEMORY_ENTRIES)
         return cache
@@ -41,6 +47,14 @@ def create_cache(settings: Settings) -> Cache:
 
 
 # --8<-- [end:create_cache]
+
+
+def _switch_off(cache: Cache) -> None:
+    # cashews' own switch, `setup(..., disable=True)`, is a context variable: it holds in the
+    # task that sets the cache up (the lifespan), not in the tasks that serve the requests. A
+    # backend that is off by default is off in every task.
+    backend = cache.setup("mem://", size=1)
+    backend.enable_by_default = False
 
 
 class _WithoutTraceback(logging.Filter):

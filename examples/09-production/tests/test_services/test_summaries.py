@@ -1,5 +1,6 @@
 """Summaries: one query whatever the number of projects, cached until a write changes them."""
 
+import contextvars
 from collections.abc import AsyncIterator
 
 import anyio
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 from statements import queries, recorded_statements
 
-from fast_api_template.config import RedisSettings, Settings
+from fast_api_template.config import CacheSettings, RedisSettings, Settings
 from fast_api_template.core.cache import create_cache
 from fast_api_template.models import Project, Task, User
 from fast_api_template.models.domain.task import TaskStatus
@@ -109,6 +110,24 @@ async def test_a_second_read_comes_from_the_cache(
     assert cached == fresh
     assert len(queries(first)) == 1
     assert queries(second) == []
+
+
+async def test_a_cache_switched_off_sends_every_read_to_the_database(
+    engine: AsyncEngine, session: AsyncSession, owner: User
+) -> None:
+    await add_projects(session, owner, 3, tasks_each=2)
+    settings = Settings(env="test", cache=CacheSettings(enabled=False))
+    # Made in a context of its own, as the lifespan makes it in a task of its own: the switch
+    # must hold in the tasks that serve the requests too.
+    cache = contextvars.copy_context().run(create_cache, settings)
+    summaries = SummaryService(session, cache, owner=owner, ttl_seconds=TTL, namespace=NAMESPACE)
+
+    with recorded_statements(engine) as statements:
+        first, second = await summaries.first(10), await summaries.first(10)
+
+    assert first == second
+    assert len(first) == 3
+    assert len(queries(statements)) == 2
 
 
 async def test_every_entry_expires(summaries: SummaryService, cache: Cache) -> None:
