@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from benchmarks import APPS
-from benchmarks.load import Comparison
+from benchmarks.load import Comparison, LoadSettings
 
 if TYPE_CHECKING:
     from benchmarks.context import RunContext
@@ -33,6 +33,8 @@ class Outcome:
     ratio: float | None = None
     meets_target: bool | None = None
     notes: tuple[str, ...] = ()
+    # The load it applied, when not the run's (fewer connections, say): the results say so.
+    load: LoadSettings | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ def ratio_outcome(
     minimum: float | None = None,
     notes: tuple[str, ...] = (),
     extra: Mapping[str, Any] | None = None,
+    load: LoadSettings | None = None,
 ) -> Outcome:
     """Turn a comparison into an outcome whose headline is subject / baseline of `metric`.
 
@@ -93,6 +96,7 @@ def ratio_outcome(
         minimum: The target: the least ratio that meets it, if there is one.
         notes: Caveats to print under the table.
         extra: More figures for the results document.
+        load: The load that the comparison applied, when it was not the run's.
 
     """
     ratio = comparison.ratio(metric)
@@ -111,6 +115,7 @@ def ratio_outcome(
         ratio=round(ratio, 4),
         meets_target=None if minimum is None else round(ratio, 2) >= minimum,
         notes=notes,
+        load=load,
     )
 
 

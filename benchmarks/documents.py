@@ -78,7 +78,7 @@ def build_document(
             "redis": context.redis.describe() if context.redis else "no Redis",
             "cpus": _cpus(context),
             "stage_settings": context.describe_settings(stage),
-            "load": context.load.describe(),
+            "load": (outcome.load or context.load).describe(),
             "smoke": context.smoke,
             "load_average": {"before": load_before, "after": load_average()},
         },

@@ -1,7 +1,6 @@
 """The registry of benchmark cases: `python -m benchmarks` runs them in this order.
 
-To add a case (stage 08 adds: a cached vs an uncached hot read, N+1 vs fixed queries at 100
-and 1,000 rows, a blocking vs a non-blocking call beside a cheap endpoint):
+To add a case (`cache`, `n_plus_one` and `blocking` show each of the patterns below):
 
 1. Write `benchmarks/cases/<name>.py` defining `CASE = Case(...)` (see `benchmarks.case`):
    the routes the stage must serve, and a `run(context, stage)` that starts servers with
@@ -12,15 +11,34 @@ and 1,000 rows, a blocking vs a non-blocking call beside a cheap endpoint):
    at 100 and 1,000 rows), start a server with `settings={"DATABASE__ECHO": "true"}` and
    use `benchmarks.sql.statements_of`.
    For a cheap endpoint's latency while a blocking one is loaded, run a second
-   `context.load.generator.run(...)` on a thread during the measured one.
+   `context.load.generator.run(...)` on a thread during the measured one. A case that applies
+   another load than the run's (fewer connections, fewer rounds) passes it as `load=` to its
+   outcome, so that its results say what was applied.
 2. Put any single-file app it compares the stage with in `benchmarks/apps/`.
 3. Add the module below. Run `uv run python -m benchmarks --only <name>` and commit what it
    writes under `benchmarks/results/` and `docs/assets/benchmarks/`.
 """
 
 from benchmarks.case import Case
-from benchmarks.cases import health, hostile_body, task_list, workers
+from benchmarks.cases import (
+    blocking,
+    cache,
+    health,
+    hostile_body,
+    n_plus_one,
+    task_list,
+    workers,
+)
 
 CASES: dict[str, Case] = {
-    case.name: case for case in (health.CASE, task_list.CASE, workers.CASE, hostile_body.CASE)
+    case.name: case
+    for case in (
+        health.CASE,
+        task_list.CASE,
+        workers.CASE,
+        hostile_body.CASE,
+        cache.CASE,
+        n_plus_one.CASE,
+        blocking.CASE,
+    )
 }
