@@ -25,7 +25,7 @@ from fast_api_template.core.jobs import create_broker
 from fast_api_template.core.logging import configure_logging
 from fast_api_template.core.rate_limit import LoginThrottle, create_storage
 from fast_api_template.core.security import Passwords
-from fast_api_template.db import create_engine, create_session_factory, create_tables
+from fast_api_template.db import create_engine, create_session_factory
 from fast_api_template.worker import register_jobs
 
 VERSION = "0.1.0"
@@ -51,11 +51,9 @@ async def lifespan(app: FastAPI, *, settings: Settings) -> AsyncIterator[None]:
         cache=cache,
         broker=broker,
     )
+    # No tables are made here, in any environment: the schema changes only through the
+    # migrations (`alembic upgrade head`), never as a side effect of starting a process.
     try:
-        if settings.env is not Environment.PROD:
-            # Convenient in dev and test. Production schemas change only through migrations
-            # (stage 09), never as a side effect of starting a process.
-            await create_tables(engine)
         await broker.startup()
         yield
     finally:

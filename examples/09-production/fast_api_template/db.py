@@ -4,14 +4,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Final
 
-from sqlalchemy import event, exc
+from sqlalchemy import event, exc, text
 from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.pool import ConnectionPoolEntry
-from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-# Registers every table on SQLModel.metadata, for create_tables().
+# Imports every table model, so that their relationships resolve whichever one a query names.
 from fast_api_template import models  # noqa: F401
 from fast_api_template.config import DatabaseSettings
 
@@ -101,10 +105,36 @@ def create_session_factory(engine: AsyncEngine) -> SessionFactory:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
 
-async def create_tables(engine: AsyncEngine) -> None:
-    """Create the tables that do not exist yet (dev and test only; see app.lifespan)."""
-    async with engine.begin() as connection:
-        await connection.run_sync(SQLModel.metadata.create_all)
+# --8<-- [start:schema_revision]
+SCHEMA_REVISION: Final = "0001"
+"""The newest migration under `migrations/versions/`: the schema that this code was written for.
+
+A test fails when it is not the head of the migrations, and says what to write here.
+"""
+
+
+async def schema_revision(connection: AsyncConnection) -> str | None:
+    """Return the revision that Alembic recorded in the database; None before the first one.
+
+    Raises:
+        sqlalchemy.exc.SQLAlchemyError: no migration ever ran there (no `alembic_version`).
+
+    """
+    result = await connection.execute(text("SELECT version_num FROM alembic_version"))
+    # One row on a linear history; the numbered revisions sort in order.
+    return max(result.scalars(), default=None)
+
+
+def is_behind(revision: str | None) -> bool:
+    """Whether a database at `revision` lacks migrations that this code needs.
+
+    A later revision is fine: a release's migrations keep the release before it working
+    (add first, remove a release later), so that its replicas serve on through a rolling update.
+    """
+    return revision is None or revision < SCHEMA_REVISION
+
+
+# --8<-- [end:schema_revision]
 
 
 # --8<-- [start:transaction]

@@ -5,7 +5,8 @@ Every test that touches the database runs twice, once per backend: `[sqlite]` al
 `postgresql+asyncpg://postgres:postgres@127.0.0.1:5432/app_test`. The suite never uses that
 database itself: it creates a uniquely named one beside it, and drops it at the end, so that
 several suites can share one server. With `REQUIRE_SERVICES=1` a missing server fails the
-PostgreSQL tests instead of skipping them.
+PostgreSQL tests instead of skipping them. Each backend's database gets its schema once per
+session, from the migrations, as production does.
 
 Tests of the login limits run likewise on `[memory]` always, and on `[redis]` when
 `TEST_REDIS_URL` names a server, under a key prefix of their own.
@@ -24,9 +25,12 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
+from alembic import command
+from alembic.config import Config
 from fastapi import FastAPI
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import pool
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 from taskiq import InMemoryBroker
@@ -46,12 +50,13 @@ from fast_api_template.core.security import Passwords, create_access_token  # no
 from fast_api_template.db import (  # noqa: E402
     create_engine,
     create_session_factory,
-    create_tables,
     transaction,
 )
 from fast_api_template.models import User  # noqa: E402
 from fast_api_template.services.users import UserService  # noqa: E402
 
+# The project's folder, where pyproject.toml (with Alembic's settings) and migrations/ are.
+PROJECT = Path(__file__).resolve().parent.parent
 # Random, so that no password is written in the code (and linters agree).
 PASSWORD = secrets.token_urlsafe(12)
 # Every Redis key of this test session starts with it: parallel suites never collide.
@@ -113,24 +118,47 @@ async def _execute(url: str, statement: str, *, database: str | None = None) -> 
         await connection.close()
 
 
-async def _create_tables(url: str) -> None:
-    engine = create_engine(Settings(env=Environment.TEST, database={"url": url}).database)
+def alembic_config(connection: Connection | None = None) -> Config:
+    """Alembic's configuration of this project; the migrations run on `connection` if given."""
+    config = Config(toml_file=PROJECT / "pyproject.toml")
+    # migrations/env.py runs on this connection instead of the one the settings name.
+    config.attributes["connection"] = connection
+    return config
+
+
+def migration_engine(url: str) -> AsyncEngine:
+    """An engine like the one migrations/env.py makes: no pool, SQLite's foreign keys off."""
+    return create_async_engine(url, poolclass=pool.NullPool)
+
+
+async def run_alembic(
+    engine: AsyncEngine, alembic_command: Callable[[Config, str], None], revision: str
+) -> None:
+    """Run an Alembic command, such as `command.upgrade`, in-process on `engine`'s database."""
+    async with engine.connect() as connection:
+        await connection.run_sync(lambda sync: alembic_command(alembic_config(sync), revision))
+        await connection.commit()
+
+
+async def migrate_to_head(url: str) -> None:
+    """Bring the database at `url` to the newest revision, as `alembic upgrade head` does."""
+    engine = migration_engine(url)
     try:
-        await create_tables(engine)
+        await run_alembic(engine, command.upgrade, "head")
     finally:
         await engine.dispose()
 
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
-    """Create a database that only this test session uses, with the tables; drop it after."""
+    """Create a database that only this test session uses, migrated; drop it after."""
     server_url = _postgres_server_url()
     name = f"{make_url(server_url).database or 'app_test'}_{secrets.token_hex(4)}"
     # Through the server's maintenance database, never the one named in the URL.
     asyncio.run(_execute(server_url, f'CREATE DATABASE "{name}"', database="postgres"))
     url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
     try:
-        asyncio.run(_create_tables(url))
+        asyncio.run(migrate_to_head(url))
         yield url
     finally:
         drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
@@ -181,9 +209,9 @@ def emptied_postgres(postgres_url: str, empty_postgres: Callable[[], None]) -> s
 
 @pytest.fixture(scope="session")
 def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A SQLite file that the whole test session shares, with the tables created."""
+    """A SQLite file that the whole test session shares, migrated."""
     url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
-    asyncio.run(_create_tables(url))
+    asyncio.run(migrate_to_head(url))
     return url
 
 
@@ -265,9 +293,8 @@ async def insert_user(
 
 @pytest.fixture
 async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
-    """An engine on the test's database, with the tables created."""
+    """An engine on the test's database, which is migrated and empty."""
     engine = create_engine(settings.database)
-    await create_tables(engine)
     yield engine
     await engine.dispose()
 

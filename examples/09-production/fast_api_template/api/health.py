@@ -7,11 +7,12 @@ from typing import Any
 import structlog
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
-from sqlalchemy import literal, select, text
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import SQLModel
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fast_api_template.api.deps import Resources, ResourcesDep
+from fast_api_template.db import SCHEMA_REVISION, is_behind, schema_revision
 from fast_api_template.schemas.problems import Problem
 
 logger = structlog.stdlib.get_logger(__name__)
@@ -47,7 +48,7 @@ async def health() -> Health:
 )
 @router.head("/ready", include_in_schema=False)
 async def ready(resources: ResourcesDep) -> Health:
-    """Readiness: the database answers and has its tables, and Redis answers if configured.
+    """Readiness: the database answers at the schema this code needs, and Redis answers if set.
 
     Answers within `database.ready_timeout`, whatever the database does: a check that has
     not finished by then is left to end in the background, and the answer is 503.
@@ -72,20 +73,36 @@ async def ready(resources: ResourcesDep) -> Health:
 
 
 async def not_ready(resources: Resources) -> list[str]:
-    """List what keeps the service from serving: the database, its tables, Redis."""
+    """List what keeps the service from serving: the database, its schema, Redis."""
     problems = []
     try:
         async with resources.session_factory() as session:
             connection = await session.connection()
             await connection.execute(text("SELECT 1"))
-            try:
-                # Reads no row: it only asks whether each table exists.
-                for table in SQLModel.metadata.sorted_tables:
-                    await connection.execute(select(literal(1)).select_from(table).limit(0))
-            except SQLAlchemyError:
-                problems.append("the database has no tables (run the migrations)")
+            if problem := await schema_problem(connection):
+                problems.append(problem)
     except (SQLAlchemyError, OSError):
         problems.append("the database does not answer")
     if not await resources.login_throttle.available():
         problems.append("Redis does not answer")
     return problems
+
+
+# --8<-- [start:schema_problem]
+async def schema_problem(connection: AsyncConnection) -> str | None:
+    """Say what is wrong with the database's schema for this code, if anything."""
+    try:
+        revision = await schema_revision(connection)
+    except SQLAlchemyError:
+        revision = None  # no migration ever ran on this database
+    if not is_behind(revision):
+        return None
+    if revision is None:
+        return "the database has no schema (run the migrations)"
+    return (
+        f"the database schema is at revision {revision}, behind {SCHEMA_REVISION} "
+        "(run the migrations)"
+    )
+
+
+# --8<-- [end:schema_problem]

@@ -1,5 +1,6 @@
 """End to end over real HTTP: uvicorn in a subprocess, configured as in production."""
 
+import asyncio
 import json
 import os
 import secrets
@@ -13,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from conftest import migrate_to_head
 from problem_checks import assert_problem
 
 from fast_api_template.config import ENV_PREFIX
@@ -35,15 +37,17 @@ def running_server(
 ) -> Iterator[tuple[httpx.Client, Path]]:
     """Start a server on a free port; yield a client for it and the file it logs to.
 
-    The server runs in `tmp_path`, on a SQLite file there, so no `.env` file of the
-    developer's is read.
+    The server runs in `tmp_path`, on a SQLite file there that is migrated first, as a
+    deployment does, so no `.env` file of the developer's is read.
     """
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'app.db'}"
+    asyncio.run(migrate_to_head(database_url))
     port = free_port()
     log_path = tmp_path / "server.log"
     env = {name: value for name, value in os.environ.items() if not name.startswith(ENV_PREFIX)}
     env |= {
         f"{ENV_PREFIX}ENV": "test",
-        f"{ENV_PREFIX}DATABASE__URL": f"sqlite+aiosqlite:///{tmp_path / 'app.db'}",
+        f"{ENV_PREFIX}DATABASE__URL": database_url,
         f"{ENV_PREFIX}LOG__FORMAT": "json",
     }
     command = [sys.executable, "-m", *server.split(), app, "--host", "127.0.0.1"]

@@ -1,5 +1,6 @@
-"""Readiness: 200 while the database and Redis answer, 503 problem details in time when not."""
+"""Readiness: 200 while the database (migrated) and Redis answer, 503 problem details if not."""
 
+import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,12 +13,15 @@ from faults import faulty_proxy
 from problem_checks import assert_problem
 
 from fast_api_template.config import DatabaseSettings, Environment, RedisSettings, Settings
-from fast_api_template.db import create_engine, create_session_factory
+from fast_api_template.db import SCHEMA_REVISION, create_engine, create_session_factory
 
 pytestmark = pytest.mark.anyio
 
 
-async def test_ready_when_the_database_answers(client: httpx.AsyncClient) -> None:
+async def test_ready_when_the_database_answers_at_the_head_revision(
+    client: httpx.AsyncClient,
+) -> None:
+    # The session's database was migrated to the head revision (conftest.py).
     response = await client.get("/ready")
 
     assert response.status_code == 200
@@ -49,19 +53,66 @@ async def test_not_ready_when_the_database_is_down(
     assert alive.status_code == 200
 
 
-async def test_not_ready_without_the_tables(
-    app: FastAPI, client: httpx.AsyncClient, tmp_path: Path
-) -> None:
-    # A database that answers, but that no migration has run on (an empty file).
-    empty = create_engine(DatabaseSettings(url=f"sqlite+aiosqlite:///{tmp_path}/empty.db"))
-    app.state.resources = replace(resources_of(app), session_factory=create_session_factory(empty))
+def schema_at(path: Path, revisions: list[str] | None) -> str:
+    """A SQLite file whose schema Alembic would say is at `revisions`; None: never migrated."""
+    with sqlite3.connect(path) as connection:
+        if revisions is not None:
+            connection.execute("CREATE TABLE alembic_version (version_num VARCHAR(32))")
+            connection.executemany(
+                "INSERT INTO alembic_version VALUES (?)", [(r,) for r in revisions]
+            )
+    connection.close()
+    return f"sqlite+aiosqlite:///{path}"
+
+
+async def ready_on(app: FastAPI, client: httpx.AsyncClient, url: str) -> httpx.Response:
+    """Ask /ready while the app's sessions go to the database at `url`."""
+    engine = create_engine(DatabaseSettings(url=url))
+    app.state.resources = replace(resources_of(app), session_factory=create_session_factory(engine))
     try:
-        response = await client.get("/ready")
+        return await client.get("/ready")
     finally:
-        await empty.dispose()
+        await engine.dispose()
+
+
+BEHIND = f"{int(SCHEMA_REVISION) - 1:04d}"
+AHEAD = f"{int(SCHEMA_REVISION) + 1:04d}"
+
+
+@pytest.mark.sqlite_only  # the app's own database is swapped for a file made here
+@pytest.mark.parametrize(
+    ("revisions", "problem"),
+    [
+        pytest.param(None, "the database has no schema", id="never-migrated"),
+        pytest.param([], "the database has no schema", id="downgraded-to-base"),
+        pytest.param(
+            [BEHIND],
+            f"the database schema is at revision {BEHIND}, behind {SCHEMA_REVISION}",
+            id="behind",
+        ),
+    ],
+)
+async def test_not_ready_before_the_migrations_ran(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    tmp_path: Path,
+    revisions: list[str] | None,
+    problem: str,
+) -> None:
+    response = await ready_on(app, client, schema_at(tmp_path / "app.db", revisions))
 
     body = assert_problem(response, 503)
-    assert body["detail"] == "Not ready: the database has no tables (run the migrations)."
+    assert body["detail"] == f"Not ready: {problem} (run the migrations)."
+
+
+@pytest.mark.sqlite_only
+async def test_ready_when_a_later_release_migrated_the_database(
+    app: FastAPI, client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    # During a rolling update the new release migrates first; this one keeps serving.
+    response = await ready_on(app, client, schema_at(tmp_path / "app.db", [AHEAD]))
+
+    assert response.status_code == 200
 
 
 async def test_ready_answers_in_time_when_the_database_hangs(
