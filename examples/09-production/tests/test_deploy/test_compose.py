@@ -1,0 +1,167 @@
+"""The compose file and the proxy's configuration, checked without Docker.
+
+The file is validated against the Compose specification's schema (check-jsonschema ships
+it), then read for what the schema cannot know: the order of start-up, the profiles, the
+settings it sets, and whether PostgreSQL accepts every connection its processes may open.
+"""
+
+import subprocess
+from typing import Any
+
+import pytest
+from deployment import (
+    COMPOSE_FILE,
+    PROXY_CONFIG,
+    STAGE_ROOT,
+    compose,
+    exec_form,
+    executable,
+    haproxy,
+    image_environment,
+    last,
+    option_value,
+    prod_stages,
+    proxy_config,
+    setting_names,
+)
+
+from fast_api_template.config import DatabaseSettings
+
+# taskiq worker's default number of processes, when --workers is not given.
+TASKIQ_DEFAULT_WORKERS = 2
+# Connections that PostgreSQL keeps for superusers (its default), out of max_connections.
+RESERVED_CONNECTIONS = 3
+
+
+def services() -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = compose()["services"]
+    return found
+
+
+def in_profile(profile: str) -> dict[str, dict[str, Any]]:
+    """The services that `docker compose --profile <profile> up` starts."""
+    return {
+        name: service
+        for name, service in services().items()
+        if profile in service.get("profiles", [profile])
+    }
+
+
+def test_the_file_follows_the_compose_specification() -> None:
+    command = ["check-jsonschema", "--builtin-schema", "vendor.compose-spec", str(COMPOSE_FILE)]
+
+    result = subprocess.run(  # noqa: S603 -- the checker from this environment
+        executable(command), capture_output=True, text=True, check=False
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("profile", ["dev", "prod"])
+def test_each_profile_runs_the_whole_service(profile: str) -> None:
+    started = in_profile(profile)
+    apis = [name for name in started if name.startswith("api")]
+    workers = [name for name in started if name.startswith("worker")]
+
+    assert {"postgres", "redis", "migrate"} <= set(started)
+    assert len(apis) == 1
+    assert len(workers) == 1
+    assert started[apis[0]]["build"]["target"] == profile
+
+
+def test_the_databases_report_their_health_and_everything_waits_for_it() -> None:
+    found = services()
+
+    assert "healthcheck" in found["postgres"]
+    assert "healthcheck" in found["redis"]
+    assert found["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+
+
+@pytest.mark.parametrize("service", ["api", "worker", "api-dev", "worker-dev"])
+def test_the_service_starts_once_the_migrations_succeeded(service: str) -> None:
+    depends_on = services()[service]["depends_on"]
+
+    assert depends_on["migrate"]["condition"] == "service_completed_successfully"
+    assert depends_on["redis"]["condition"] == "service_healthy"
+
+
+def test_prod_runs_replicas_behind_the_proxy_of_the_replica_test() -> None:
+    prod = in_profile("prod")
+    proxy = prod["proxy"]
+
+    assert prod["api"]["deploy"]["replicas"] >= 2
+    assert "ports" not in prod["api"], "the replicas are reached through the proxy only"
+    assert proxy["depends_on"]["api"]["condition"] == "service_healthy"
+    mounted = [volume.split(":")[0] for volume in proxy["volumes"]]
+    assert (STAGE_ROOT / mounted[0]).resolve() == PROXY_CONFIG
+
+
+def test_the_prod_api_runs_the_image_command() -> None:
+    # No command of its own: the Dockerfile's CMD, which tests/test_deploy runs, is the one.
+    assert "command" not in services()["api"]
+
+
+def test_every_variable_it_sets_is_a_setting() -> None:
+    known = setting_names()
+    for name, service in services().items():
+        variables = service.get("environment", {})
+        unknown = {v for v in variables if v.startswith("FAST_API_TEMPLATE_")} - known
+        assert not unknown, f"{name} sets variables that no setting reads: {unknown}"
+
+
+def most_connections(service: dict[str, Any], processes: int) -> int:
+    """The connections one replica of a service may hold: its pool and overflow, per process."""
+    environment = service.get("environment", {})
+    defaults = DatabaseSettings()
+    pool = int(environment.get("FAST_API_TEMPLATE_DATABASE__POOL_SIZE", defaults.pool_size))
+    overflow = int(
+        environment.get("FAST_API_TEMPLATE_DATABASE__MAX_OVERFLOW", defaults.max_overflow)
+    )
+    return (pool + overflow) * processes
+
+
+def max_connections(postgres: dict[str, Any]) -> int:
+    """PostgreSQL's max_connections, from the server's command line."""
+    setting = next(part for part in postgres["command"] if part.startswith("max_connections="))
+    return int(setting.split("=")[1])
+
+
+def test_postgres_accepts_every_connection_that_prod_may_open() -> None:
+    # --8<-- [start:connections]
+    prod = in_profile("prod")
+    image_processes = int(image_environment(prod_stages(), "prod")["WEB_CONCURRENCY"])
+    api, worker = prod["api"], prod["worker"]
+    worker_processes = option_value(worker["command"], "--workers", TASKIQ_DEFAULT_WORKERS)
+
+    needed = (
+        most_connections(api, image_processes) * api["deploy"]["replicas"]
+        + most_connections(worker, worker_processes)
+        + most_connections(prod["migrate"], 1)
+    )
+
+    assert needed <= max_connections(prod["postgres"]) - RESERVED_CONNECTIONS
+    # --8<-- [end:connections]
+
+
+def test_the_image_command_is_what_the_replica_test_runs() -> None:
+    command = exec_form(last(prod_stages()["prod"], "CMD"))
+
+    assert command[:2] == ["uvicorn", "fast_api_template.app:app"]
+    assert "--port" in command
+
+
+def test_haproxy_accepts_the_configuration_as_shipped_and_as_the_test_runs_it(
+    tmp_path: Any,
+) -> None:
+    program = haproxy()
+    if program is None:
+        pytest.skip("HAProxy is not installed (Debian: apt-get install haproxy)")
+    loopback = tmp_path / "haproxy.cfg"
+    loopback.write_text(proxy_config(18080, [18001, 18002]))
+
+    for config in (PROXY_CONFIG, loopback):
+        result = subprocess.run(  # noqa: S603 -- HAProxy's own check of a configuration
+            [program, "-c", "-f", str(config)], capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, f"{config}:\n{result.stdout}{result.stderr}"
+    assert loopback.read_text().count("server api") == 2

@@ -1,0 +1,134 @@
+"""The Dockerfile, without Docker: its targets, its user, its dependencies, its commands.
+
+No Docker engine is needed. The file is read as Docker reads it, linted by hadolint, and its
+production command is run here as it is written, so that it cannot drift from the app.
+"""
+
+import secrets
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+from deployment import (
+    API_PORT,
+    DOCKERFILE,
+    PROCESS_DEADLINE,
+    app_get_paths,
+    clean_environment,
+    exec_form,
+    executable,
+    free_port,
+    image_environment,
+    last,
+    on_loopback,
+    parent_of,
+    prod_stages,
+    started,
+    wait_until,
+)
+
+
+def test_hadolint_finds_nothing() -> None:
+    hadolint = executable(["hadolint"])[0]
+
+    result = subprocess.run(  # noqa: S603 -- the linter from this environment
+        [hadolint, str(DOCKERFILE)], capture_output=True, text=True, check=False
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_dev_and_a_prod_target() -> None:
+    stages = prod_stages()
+
+    assert {"builder", "dev", "prod"} <= set(stages)
+    assert "fastapi dev" in " ".join(exec_form(last(stages["dev"], "CMD")))
+
+
+def test_prod_runs_as_a_user_that_is_not_root() -> None:
+    user = last(prod_stages()["prod"], "USER").arguments
+
+    uid = user.split(":")[0]
+    assert uid.isdigit(), "a numeric id, which Kubernetes can check against runAsNonRoot"
+    assert int(uid) != 0
+
+
+def test_prod_holds_no_dev_dependency() -> None:
+    stages = prod_stages()
+    prod = stages["prod"]
+    # prod starts afresh and takes only the builder's environment, never the dev target's.
+    assert parent_of(prod) == "base"
+    copies = [i.arguments for i in prod if i.keyword == "COPY"]
+    assert copies, "prod copies its environment from the builder"
+    assert all(copy.startswith("--from=builder ") for copy in copies)
+    syncs = [i.arguments for i in stages["builder"] if "uv sync" in i.arguments]
+    assert syncs, "the builder installs with uv sync"
+    assert all("--no-dev" in sync and "--locked" in sync for sync in syncs)
+
+
+def test_the_health_check_asks_a_route_of_the_app() -> None:
+    healthcheck = exec_form(last(prod_stages()["prod"], "HEALTHCHECK"))
+    (url,) = [part for part in healthcheck if "http://" in part]
+    path = url.split(f":{API_PORT}", 1)[1].split("'")[0]
+
+    assert path in app_get_paths()
+
+
+def test_the_prod_command_serves_and_stops_on_sigterm(tmp_path: Path) -> None:
+    """The image's command and environment, run here: /health answers, SIGTERM stops it.
+
+    Production settings, with PostgreSQL and Redis on a port where nothing listens: the
+    service starts without them (only /ready needs them).
+    """
+    stages = prod_stages()
+    port = free_port()
+    command = executable(on_loopback(exec_form(last(stages["prod"], "CMD")), port))
+    env = clean_environment(
+        **image_environment(stages, "prod")
+        # One process, not the image's two: a second one is uvicorn's own supervisor at work,
+        # and would cost this test a second start-up.
+        | {"WEB_CONCURRENCY": "1"},
+        FAST_API_TEMPLATE_DATABASE__URL="postgresql+asyncpg://app:pw@127.0.0.1:9/app",
+        FAST_API_TEMPLATE_REDIS__URL="redis://127.0.0.1:9/0",
+        FAST_API_TEMPLATE_SECURITY__SECRET_KEY=secrets.token_urlsafe(32),
+    )
+    env["PATH"] = f"{Path(sys.executable).parent}:{env['PATH']}"
+    health_check = exec_form(last(stages["prod"], "HEALTHCHECK"))
+    health_check = [part.replace(f":{API_PORT}/", f":{port}/") for part in health_check]
+
+    with started("prod", command, env=env, directory=tmp_path) as server:
+
+        def answers() -> bool:
+            server.running()
+            try:
+                return httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200
+            except httpx.TransportError:
+                return False
+
+        wait_until(answers, "the production command answering /health")
+        # The image's own health check, as Docker would run it.
+        checked = subprocess.run(  # noqa: S603 -- the Dockerfile's own command
+            executable(health_check), env=env, capture_output=True, timeout=10, check=False
+        )
+        code = server.stop()
+        output = server.output()
+
+    assert checked.returncode == 0, checked.stderr
+    # A clean stop: uvicorn shuts down, then raises the signal again, so that whoever sent it
+    # sees the process end by SIGTERM.
+    assert code == -signal.SIGTERM, output
+    assert "Application shutdown complete" in output
+    assert "Finished server process" in output
+
+
+@pytest.mark.parametrize("seconds", [PROCESS_DEADLINE])
+def test_stopping_is_bounded_by_the_command(seconds: float) -> None:
+    command = exec_form(last(prod_stages()["prod"], "CMD"))
+
+    grace = int(command[command.index("--timeout-graceful-shutdown") + 1])
+
+    # Kubernetes' default grace period is 30 s (deploy/k8s sets it): SIGKILL comes after.
+    assert 0 < grace < seconds
