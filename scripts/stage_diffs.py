@@ -31,9 +31,12 @@ IGNORED_PARTS = frozenset(
         ".hypothesis",
         ".import_linter_cache",
         "site",
-        "notebooks",
     }
 )
+# A stage's notebooks are the reader's scratch work, ignored by git; the note that says so
+# is part of the lesson.
+NOTEBOOKS = "notebooks"
+NOTEBOOKS_NOTE = "README.md"
 IGNORED_SUFFIXES = frozenset({".pyc", ".db", ".db-journal", ".sqlite"})
 # Lock files change with every new dependency and would drown the lesson: named, not shown.
 SUMMARISED_FILES = frozenset({"uv.lock"})
@@ -58,6 +61,8 @@ def is_lesson_file(relative: Path) -> bool:
     """Whether a file belongs to the lesson (not an environment, a cache or local data)."""
     if IGNORED_PARTS.intersection(relative.parts) or relative.suffix in IGNORED_SUFFIXES:
         return False
+    if NOTEBOOKS in relative.parts[:-1]:
+        return relative.parts[-2:] == (NOTEBOOKS, NOTEBOOKS_NOTE)
     # Local settings files hold secrets; only the documented example belongs to a stage.
     is_env_file = relative.name == ".env" or relative.name.startswith(".env.")
     return not is_env_file or relative.name == ".env.example"
