@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,12 @@ import pytest
 from kit import BuiltSite, build_site_once
 
 STAGE_REPORT_KEY = "stage_report"
+
+# Some machines (container images, CI runners) set PYTHONDONTWRITEBYTECODE. Then every Python
+# process that this suite starts, a stage's own suite, its servers and workers, compiles every
+# module it imports from source again, seconds of CPU each time. The stages' environments are
+# throwaway copies: let their bytecode be written and reused.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
