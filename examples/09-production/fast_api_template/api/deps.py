@@ -17,7 +17,7 @@ from typing import Annotated, Any, TypeVar
 from cashews import Cache
 from fastapi import Depends, Path, Query, Request
 from fastapi.security import OAuth2PasswordBearer
-from pydantic import BaseModel
+from sqlalchemy import Row
 from sqlmodel.ext.asyncio.session import AsyncSession
 from taskiq import AsyncBroker
 
@@ -168,7 +168,7 @@ PageDep = Annotated[PageParams, Depends(get_page_params)]
 # --8<-- [end:pagination]
 
 # --8<-- [start:cursor]
-SchemaT = TypeVar("SchemaT", bound=BaseModel)
+PageT = TypeVar("PageT", bound=CursorPage[Any])
 # A cursor is a few dozen characters; anything much longer is not one of ours.
 MAX_CURSOR_LENGTH = 500
 
@@ -199,17 +199,21 @@ class CursorParams:
             created_at=datetime.fromisoformat(str(data["created_at"])), id=int(data["id"])
         )
 
-    def page(
-        self, result: KeysetPage[Any], schema: type[SchemaT], *, scope: str
-    ) -> CursorPage[SchemaT]:
-        """Shape a service's keyset page as a response, with the cursor of the next page."""
+    def page(self, result: KeysetPage[Row[Any]], schema: type[PageT], *, scope: str) -> PageT:
+        """Shape a service's keyset page as a response (`schema`, e.g. `CursorPage[TaskRead]`).
+
+        The whole page is validated in one call, from the rows' plain dicts: pydantic's core
+        then loops over the items, which is several times faster than one `model_validate`
+        per item. FastAPI does not validate the page again: it is an instance of the response
+        model already.
+        """
         next_cursor = None
         if result.next_key is not None:
             key = result.next_key
             data: dict[str, str | int] = {"created_at": key.created_at.isoformat(), "id": key.id}
             next_cursor = encode_cursor(data, scope=scope, secret=self.secret)
-        items = [schema.model_validate(item) for item in result.items]
-        return CursorPage(items=items, next_cursor=next_cursor)
+        items = [row._asdict() for row in result.items]
+        return schema.model_validate({"items": items, "next_cursor": next_cursor})
 
 
 async def get_cursor_params(

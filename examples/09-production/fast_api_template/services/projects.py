@@ -3,8 +3,9 @@
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, Row
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -97,7 +98,7 @@ class ProjectService:
         *,
         archived: bool | None = None,
         name_contains: str | None = None,
-    ) -> KeysetPage[Project]:
+    ) -> KeysetPage[Row[Any]]:
         """Return the owner's projects after a position, oldest first (keyset pagination)."""
         conditions = self._filters(archived=archived, name_contains=name_contains)
         query = select(Project).where(*conditions)

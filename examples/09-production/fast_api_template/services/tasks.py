@@ -7,8 +7,9 @@ either without knowing which version asked, and imports neither version's schema
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, Row
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -89,7 +90,7 @@ class TaskService:
         limit: int,
         *,
         status: TaskStatus | None = None,
-    ) -> KeysetPage[Task]:
+    ) -> KeysetPage[Row[Any]]:
         """Return a project's tasks after a position, oldest first (keyset pagination).
 
         Raises:

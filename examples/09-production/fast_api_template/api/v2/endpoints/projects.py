@@ -42,7 +42,7 @@ async def list_projects(
     result = await projects.list_after(
         page.position(SCOPE), page.limit, archived=archived, name_contains=name_contains
     )
-    return page.page(result, ProjectRead, scope=SCOPE)
+    return page.page(result, CursorPage[ProjectRead], scope=SCOPE)
 
 
 # --8<-- [end:list]

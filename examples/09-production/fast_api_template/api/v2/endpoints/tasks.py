@@ -40,7 +40,7 @@ async def list_tasks(
     result = await tasks.list_after(
         project_id, page.position(scope(project_id)), page.limit, status=status
     )
-    return page.page(result, TaskRead, scope=scope(project_id))
+    return page.page(result, CursorPage[TaskRead], scope=scope(project_id))
 
 
 # --8<-- [end:list]
