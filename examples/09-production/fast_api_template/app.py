@@ -128,8 +128,9 @@ def add_middleware(app: FastAPI, settings: Settings) -> None:
 # --8<-- [start:versions]
 def add_versions(app: FastAPI) -> None:
     """Serve API v1 and v2 side by side, each with its own OpenAPI document and docs page."""
-    app.include_router(v1_router)
+    # The current version first: FastAPI tries routes in order, and most requests are for it.
     app.include_router(v2_router)
+    app.include_router(v1_router)
     add_version_docs(app, prefix="/api/v1", version="v1")
     add_version_docs(app, prefix="/api/v2", version="v2")
 

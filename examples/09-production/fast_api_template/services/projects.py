@@ -137,6 +137,21 @@ class ProjectService:
             raise ProjectNotFoundError(project_id)
         return project
 
+    async def check_visible(self, project_id: int) -> None:
+        """Check that the acting user may see a project, without loading it.
+
+        For read-only paths, such as a list of its tasks, that need the answer and not the
+        project: one indexed lookup of its id, with no ORM object built.
+
+        Raises:
+            ProjectNotFoundError: No such project, or the acting user may not see it.
+
+        """
+        query = select(col(Project.id)).where(col(Project.id) == project_id, *self._visible())
+        connection = await self.session.connection()
+        if (await connection.execute(query)).first() is None:
+            raise ProjectNotFoundError(project_id)
+
     # --8<-- [start:create]
     async def create(self, new: NewProject) -> Project:
         """Create a project for the owner.

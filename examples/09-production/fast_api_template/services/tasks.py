@@ -97,7 +97,7 @@ class TaskService:
             ProjectNotFoundError: No such project, or the acting user may not see it.
 
         """
-        await self.projects.get(project_id)
+        await self.projects.check_visible(project_id)
         query = select(Task).where(*self._filters(project_id, status=status))
         return await keyset_page(self.session, query, model=Task, after=after, limit=limit)
 
