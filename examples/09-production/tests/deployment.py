@@ -272,7 +272,7 @@ class Process:
             raise AssertionError(f"{self.name} did not stop within {seconds} s") from None
 
 
-def clean_environment(**settings: str) -> dict[str, str]:
+def environment_without_settings(**settings: str) -> dict[str, str]:
     """This environment without any FAST_API_TEMPLATE_ variable, plus `settings`."""
     env = {name: value for name, value in os.environ.items() if not name.startswith(PREFIX)}
     return env | settings

@@ -17,7 +17,7 @@ from deployment import (
     DOCKERFILE,
     PROCESS_DEADLINE,
     app_get_paths,
-    clean_environment,
+    environment_without_settings,
     exec_form,
     executable,
     free_port,
@@ -86,7 +86,7 @@ def test_the_prod_command_serves_and_stops_on_sigterm(tmp_path: Path) -> None:
     stages = prod_stages()
     port = free_port()
     command = executable(on_loopback(exec_form(last(stages["prod"], "CMD")), port))
-    env = clean_environment(
+    env = environment_without_settings(
         **image_environment(stages, "prod")
         # One process, not the image's two: a second one is uvicorn's own supervisor at work,
         # and would cost this test a second start-up.
