@@ -23,6 +23,7 @@ from benchmarks.case import Case
 from benchmarks.cases import (
     blocking,
     cache,
+    edge_profile,
     health,
     hostile_body,
     n_plus_one,
@@ -34,6 +35,7 @@ CASES: dict[str, Case] = {
     case.name: case
     for case in (
         health.CASE,
+        edge_profile.CASE,
         task_list.CASE,
         workers.CASE,
         hostile_body.CASE,

@@ -1,0 +1,129 @@
+"""`edge_profile`: where a cheap request's CPU goes, before the edge was made cheap and after.
+
+`health` measures what the edge costs, from outside, through a server. This case says why: it
+calls `GET /health` of three apps in one process each, without a server, and splits the CPU
+time of a request between the app's middleware, the access line, FastAPI and Starlette, and
+the rest. Stage 07 has five middleware layers and renders its log lines in the standard
+library's handler; the measured stage (08 and later) has two layers and renders each line
+once. The bare app is FastAPI alone. Everything runs under the measured stage's interpreter
+but stage 07, which runs under its own.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from benchmarks import APPS, EXAMPLES
+from benchmarks.case import Case, Document, Outcome, format_ratio
+from benchmarks.context import RunContext
+from benchmarks.load import BenchmarkError
+from benchmarks.plots import bar_chart
+from benchmarks.report import notes_and_footer
+from benchmarks.stages import Stage, prepare, uv_environment
+
+BEFORE = "07-observability"
+PROFILER = APPS / "profile_health.py"
+REQUESTS = 3000
+SMOKE_REQUESTS = 200  # when run with --smoke --only edge_profile
+PARTS = ("the app's middleware", "the access line (logging)", "FastAPI and Starlette", "other")
+
+
+def run(context: RunContext, stage: Stage) -> Outcome:
+    """Profile the bare app, stage 07 and the measured stage, one process each."""
+    requests = SMOKE_REQUESTS if context.smoke else REQUESTS
+    before = _stage(context, BEFORE)
+    apps = {
+        "bare FastAPI `/health`, one file": _profile(stage, "bare", requests, context),
+        f"stage `{before.name}`, five layers": _profile(before, "stage", requests, context),
+        f"stage `{stage.name}`, two layers": _profile(stage, "stage", requests, context),
+    }
+    bare, *_, measured = apps.values()
+    ratio = bare["cpu_us"] / measured["cpu_us"]
+    note = (
+        "CPU time of one request in one process, the app called as ASGI without a server or"
+        f" network: the best of five rounds of {requests:,} requests. Its split between the"
+        " parts of the code comes from a profiled round (the profiler slows every part, so"
+        " only the shares are taken from it). A server adds the same work to every app:"
+        " parsing the request, writing the answer and, for the stages, writing the access line."
+    )
+    return Outcome(
+        headline=format_ratio(ratio),
+        figures={"apps": apps, "requests": requests, "ratio_label": "bare / stage, CPU"},
+        ratio=round(ratio, 4),
+        notes=(note,),
+    )
+
+
+def _stage(context: RunContext, name: str) -> Stage:
+    """Prepare another stage than the measured one, once per run."""
+    source = EXAMPLES / name
+    if source not in context.stages:
+        context.stages[source] = prepare(source, context.workdir, own_environment=not context.smoke)
+    return context.stages[source]
+
+
+def _profile(stage: Stage, kind: str, requests: int, context: RunContext) -> dict[str, Any]:
+    """Run the profiler under the stage's interpreter and return what it printed."""
+    finished = subprocess.run(  # noqa: S603 - our interpreter and script, no shell
+        [str(stage.python), "-P", str(PROFILER), kind, str(requests)],
+        cwd=stage.copy if kind == "stage" else APPS,
+        env=uv_environment() | context.stage_settings(stage),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if finished.returncode != 0:
+        raise BenchmarkError(f"profiling {stage.name} failed:\n{finished.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(finished.stdout.strip().splitlines()[-1])
+    return result
+
+
+def table(document: Document) -> str:
+    """One row per app: its CPU per request, and that time split between the parts."""
+    apps = document["figures"]["apps"]
+    bare = next(iter(apps.values()))["cpu_us"]
+    header = "| | CPU per request | bare / this | " + " | ".join(PARTS) + " |"
+    lines = [header, "|:--|--:|--:|" + "--:|" * len(PARTS)]
+    for label, figures in apps.items():
+        cpu = figures["cpu_us"]
+        parts = [_microseconds(cpu * figures["shares"][part]) for part in PARTS]
+        cells = [label, _microseconds(cpu), format_ratio(bare / cpu), *parts]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n" + notes_and_footer(document)
+
+
+def plot(document: Document, path: Path) -> None:
+    """Draw each app's CPU per request."""
+    apps = document["figures"]["apps"]
+    labels = list(apps)
+    values = [apps[label]["cpu_us"] for label in labels]
+    bar_chart(
+        path,
+        labels=labels,
+        values=values,
+        colours=["#9e9e9e", "#ff9800", "#3f51b5"],
+        title=f"{document['title']}: bare / stage {document['headline']}",
+        axis_label="CPU time of one GET /health in µs, in one process (this machine)",
+        value_labels=[_microseconds(value) for value in values],
+    )
+
+
+def _microseconds(value: float) -> str:
+    return f"{value:,.0f} µs"
+
+
+CASE = Case(
+    name="edge_profile",
+    title="Where a cheap request's time goes, before and after",
+    question="Which parts of the code does a GET /health spend its CPU in, in 07 and now?",
+    target="the profile is shown; the edge's target is `health`'s",
+    routes=("GET /health",),
+    apps=("bare_health", "profile_health"),
+    run=run,
+    table=table,
+    plot=plot,
+)
