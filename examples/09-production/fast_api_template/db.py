@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 # Imports every table model, so that their relationships resolve whichever one a query names.
 from fast_api_template import models  # noqa: F401
 from fast_api_template.config import DatabaseSettings
+from fast_api_template.utils.retries import STARTUP_WAIT_SECONDS, wait_until_up
 
 SessionFactory = async_sessionmaker[AsyncSession]
 """What opens sessions on one engine: `async with factory() as session`."""
@@ -103,6 +104,25 @@ def create_session_factory(engine: AsyncEngine) -> SessionFactory:
     # which async code cannot do.
     # SQLModel's AsyncSession adds exec(), typed for select() of table models.
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+# --8<-- [start:wait_for_database]
+async def wait_for_database(engine: AsyncEngine, *, within: float = STARTUP_WAIT_SECONDS) -> None:
+    """Wait until the database answers, for `within` seconds at most: at start-up only.
+
+    Raises:
+        OSError: or another of `DATABASE_UNAVAILABLE`, when it still does not answer.
+
+    """
+
+    async def select_one() -> None:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    await wait_until_up("database", select_one, errors=DATABASE_UNAVAILABLE, within=within)
+
+
+# --8<-- [end:wait_for_database]
 
 
 # --8<-- [start:schema_revision]

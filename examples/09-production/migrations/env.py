@@ -25,6 +25,7 @@ from sqlmodel import SQLModel
 import fast_api_template.models  # noqa: F401
 from fast_api_template.config import ConfigurationError, Settings, load_settings
 from fast_api_template.core.logging import configure_logging
+from fast_api_template.db import wait_for_database
 
 config = alembic.context.config
 target_metadata = SQLModel.metadata
@@ -98,6 +99,8 @@ async def run_online(url: str) -> None:
     # operation does not cascade-delete the rows that point at it.
     engine = create_async_engine(url, poolclass=pool.NullPool)
     try:
+        # A platform may start this before the database: wait for it, for a bounded time.
+        await wait_for_database(engine)
         async with engine.connect() as connection:
             await connection.run_sync(run_on)
     finally:

@@ -12,6 +12,8 @@ import asyncio
 import contextlib
 from typing import Any, Final
 
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from taskiq import AsyncBroker, InMemoryBroker
 from taskiq.exceptions import SendTaskError
 from taskiq.kicker import AsyncKicker
@@ -19,6 +21,7 @@ from taskiq_redis import RedisStreamBroker
 
 from fast_api_template.config import Settings
 from fast_api_template.core.errors import UnavailableError
+from fast_api_template.utils.retries import STARTUP_WAIT_SECONDS, wait_until_up
 
 # --8<-- [start:names]
 EXPORT_PROJECT: Final = "fast_api_template.export_project"
@@ -87,14 +90,25 @@ class JobStream(RedisStreamBroker):
     that dies mid-job leaves it to another one (see `REDELIVER_AFTER_SECONDS`).
     """
 
+    # How long a worker waits for Redis at start-up (a platform may start it first).
+    startup_wait_seconds = STARTUP_WAIT_SECONDS
+
     async def startup(self) -> None:
         """Start; in a worker, also create the consumer group that the workers share."""
         if self.is_worker_process:
+            # A worker has nothing to do without Redis: wait for it, for a bounded time.
+            await wait_until_up(
+                "redis", self._ping, errors=(RedisError, OSError), within=self.startup_wait_seconds
+            )
             await super().startup()
             return
         # The API only adds messages, which needs no group: skipping it lets the API start
         # while Redis is down (exports answer 503 until it is back).
         await super(RedisStreamBroker, self).startup()
+
+    async def _ping(self) -> None:
+        async with Redis(connection_pool=self.connection_pool) as redis:
+            await redis.ping()
 
 
 # --8<-- [start:enqueue]
