@@ -199,6 +199,7 @@ class CursorParams:
             created_at=datetime.fromisoformat(str(data["created_at"])), id=int(data["id"])
         )
 
+    # --8<-- [start:validate_page]
     def page(self, result: KeysetPage[Row[Any]], schema: type[PageT], *, scope: str) -> PageT:
         """Shape a service's keyset page as a response (`schema`, e.g. `CursorPage[TaskRead]`).
 
@@ -217,6 +218,8 @@ class CursorParams:
         names = result.items[0]._fields if result.items else ()
         items = [dict(zip(names, row, strict=True)) for row in result.items]
         return schema.model_validate({"items": items, "next_cursor": next_cursor})
+
+    # --8<-- [end:validate_page]
 
 
 async def get_cursor_params(

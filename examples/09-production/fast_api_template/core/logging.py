@@ -111,6 +111,7 @@ def renderers(*, json_logs: bool) -> list[Processor]:
     return [structlog.dev.ConsoleRenderer(exception_formatter=_plain_redacted_traceback)]
 
 
+# --8<-- [start:render_once]
 class _Rendering:
     """The end of structlog's chain, which renders a line in the format configured last.
 
@@ -146,6 +147,9 @@ class LineFormatter(structlog.stdlib.ProcessorFormatter):
         if getattr(record, RENDERED, False):
             return record.getMessage()
         return super().format(record)
+
+
+# --8<-- [end:render_once]
 
 
 def make_formatter(*, json_logs: bool) -> logging.Formatter:

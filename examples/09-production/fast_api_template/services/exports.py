@@ -301,6 +301,7 @@ class ExportRunner:
         self.max_attempts = max_attempts
         self.retry_delay = retry_delay
 
+    # --8<-- [start:run]
     async def run(self, job_id: uuid.UUID) -> None:
         """Run a job until it is done, or failed with a short reason for its user."""
         retrying = AsyncRetrying(
@@ -321,6 +322,8 @@ class ExportRunner:
             # since an exception's message may quote the data.
             logger.exception("export_failed", job_id=str(job_id))
             await self._fail(job_id, UNEXPECTED)
+
+    # --8<-- [end:run]
 
     async def _attempt(self, job_id: uuid.UUID) -> None:
         # Two units of work: the first makes "running" visible to the job's user at once.
@@ -355,6 +358,7 @@ class ExportRunner:
             logger.error("export_not_recorded", job_id=str(job_id), error=type(error).__name__)
 
 
+# --8<-- [start:backoff]
 def backoff(first_delay: float) -> wait_exponential_jitter:
     """Wait `first_delay` seconds before the first retry, twice as long before each next one.
 
@@ -364,6 +368,9 @@ def backoff(first_delay: float) -> wait_exponential_jitter:
     return wait_exponential_jitter(
         multiplier=first_delay, max=MAX_RETRY_DELAY_SECONDS, jitter=first_delay
     )
+
+
+# --8<-- [end:backoff]
 
 
 async def _locked(session: AsyncSession, job_id: uuid.UUID) -> ExportJob | None:

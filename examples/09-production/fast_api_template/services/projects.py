@@ -137,6 +137,7 @@ class ProjectService:
             raise ProjectNotFoundError(project_id)
         return project
 
+    # --8<-- [start:check_visible]
     async def check_visible(self, project_id: int) -> None:
         """Check that the acting user may see a project, without loading it.
 
@@ -151,6 +152,8 @@ class ProjectService:
         connection = await self.session.connection()
         if (await connection.execute(query)).first() is None:
             raise ProjectNotFoundError(project_id)
+
+    # --8<-- [end:check_visible]
 
     # --8<-- [start:create]
     async def create(self, new: NewProject) -> Project:

@@ -44,6 +44,7 @@ async def seed(session: AsyncSession, owner: User) -> int:
     return projects[0].id or 0
 
 
+# --8<-- [start:plan]
 async def indexes_in_plan(engine: AsyncEngine, statement: str, parameters: Any) -> set[str]:
     """Return the names of the indexes that the database plans to use for a statement."""
     async with engine.connect() as connection:
@@ -62,6 +63,10 @@ def _index_names(plan: dict[str, Any]) -> list[str]:
     return names
 
 
+# --8<-- [end:plan]
+
+
+# --8<-- [start:cases]
 PROJECT_INDEXES = {"ix_projects_owner_id", "ix_projects_owner_id_archived"}
 TASK_INDEXES = {"ix_tasks_project_id", "ix_tasks_project_id_status"}
 
@@ -101,6 +106,9 @@ async def test_a_list_query_uses_its_index(
     statement, parameters = calls[-1]  # the page's query comes last, after the access check
 
     assert await indexes_in_plan(engine, statement, parameters) & usable
+
+
+# --8<-- [end:cases]
 
 
 async def test_the_summaries_use_the_owner_and_project_indexes(

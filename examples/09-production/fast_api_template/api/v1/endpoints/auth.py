@@ -15,7 +15,7 @@ UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
 }
 
 
-def no_store(response: Response) -> None:
+async def no_store(response: Response) -> None:
     """Keep tokens out of every cache on the way (RFC 6749, section 5.1)."""
     response.headers["Cache-Control"] = "no-store"
 

@@ -57,7 +57,7 @@ IdempotencyKeyHeader = Annotated[
 ]
 
 
-def get_idempotency_key(key: IdempotencyKeyHeader = None) -> str | None:
+async def get_idempotency_key(key: IdempotencyKeyHeader = None) -> str | None:
     """Return the request's Idempotency-Key, without the quotes of its quoted form."""
     return None if key is None else key.strip('"')
 
