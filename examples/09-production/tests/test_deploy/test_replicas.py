@@ -373,6 +373,7 @@ def replica_holding(port: int, replicas: dict[str, Process]) -> str:
     raise AssertionError(f"no replica owns the connection from port {port}")
 
 
+# --8<-- [start:stop]
 def test_a_replica_stops_under_load_and_no_request_fails(
     topology: Topology, logged_in: tuple[str, str]
 ) -> None:
@@ -423,6 +424,9 @@ def test_a_replica_stops_under_load_and_no_request_fails(
     assert set(outcomes) == {("GET", 200), ("POST", 201)}, outcomes
     # Requests that the proxy sent to the stopped replica, refused there, went to the other.
     assert redispatched > 0
+
+
+# --8<-- [end:stop]
 
 
 def retried_by_the_proxy(log: str) -> int:
