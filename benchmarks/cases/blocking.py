@@ -29,7 +29,6 @@ SLOW = {"right": "/slow/in-thread", "blocking": "/slow/blocking"}
 SLOW_CONNECTIONS = 4
 # Connections that measure the cheap route: a few clients, not a flood. Latency, not
 # throughput, is the question; with the run's 32 the cheap route's own queue would be measured.
-# Half the run's rounds: the two sides are far apart in every round.
 CONNECTIONS = 4
 MINIMUM = 10.0
 
@@ -88,12 +87,7 @@ def run(context: RunContext, stage: Stage) -> Outcome:
             blocking.url + CHEAP: Target(f"`{SLOW['blocking']}`", blocking.url + SLOW["blocking"]),
         }
         generator = WithSlowLoad(context.load.generator, slow_targets)
-        load = dataclasses.replace(
-            context.load,
-            generator=generator,
-            connections=CONNECTIONS,
-            rounds=max(1, context.load.rounds // 2),
-        )
+        load = dataclasses.replace(context.load, generator=generator, connections=CONNECTIONS)
         comparison = compare(
             Target(f"`{CHEAP}` beside `{SLOW['right']}`", right.url + CHEAP),
             Target(f"`{CHEAP}` beside `{SLOW['blocking']}`", blocking.url + CHEAP),
