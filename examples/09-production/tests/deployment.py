@@ -36,8 +36,9 @@ KUBERNETES = STAGE_ROOT / "deploy" / "k8s"
 # Where the replicas listen in compose (the proxy's `server-template` line names it).
 API_PORT = 8000
 
-# Seconds a process gets to start answering, or to stop once told to.
-PROCESS_DEADLINE = 30.0
+# Seconds a process gets to start answering, or to stop once told to: a bound for a busy
+# machine, where several processes import the app at once.
+PROCESS_DEADLINE = 60.0
 
 
 # Dockerfile
@@ -134,6 +135,41 @@ def executable(command: Sequence[str]) -> list[str]:
     program = shutil.which(command[0], path=str(Path(sys.executable).parent))
     assert program is not None, f"{command[0]} is not installed in this environment"
     return [program, *command[1:]]
+
+
+def prod_command(port: int) -> list[str]:
+    """The image's command (the prod target's CMD), on 127.0.0.1:`port` of this machine."""
+    return executable(on_loopback(exec_form(last(prod_stages()["prod"], "CMD")), port))
+
+
+def prod_environment(**settings: str) -> dict[str, str]:
+    """The prod target's environment, one process, and `settings`, as the image runs it.
+
+    One process, not the image's `WEB_CONCURRENCY`: more are uvicorn's own supervisor at
+    work, and each costs a test another start-up.
+    """
+    env = environment_without_settings(
+        **image_environment(prod_stages(), "prod") | {"WEB_CONCURRENCY": "1"}, **settings
+    )
+    # The image's PATH holds its environment's programs; here, this environment's.
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def run_health_check(port: int, env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run the image's HEALTHCHECK command, as Docker would, against 127.0.0.1:`port`."""
+    check = exec_form(last(prod_stages()["prod"], "HEALTHCHECK"))
+    check = [part.replace(f":{API_PORT}/", f":{port}/") for part in check]
+    return subprocess.run(  # noqa: S603 -- the Dockerfile's own command
+        executable(check), env=dict(env), capture_output=True, text=True, timeout=30, check=False
+    )
+
+
+def replica_test_runs() -> bool:
+    """Whether tests/test_deploy/test_replicas.py runs here: it needs PostgreSQL, Redis and
+    HAProxy, and starts the image's command itself."""
+    needed = (os.environ.get("TEST_DATABASE_URL"), os.environ.get("TEST_REDIS_URL"), haproxy())
+    return all(needed)
 
 
 # Compose and Kubernetes

@@ -7,7 +7,6 @@ production command is run here as it is written, so that it cannot drift from th
 import secrets
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -15,17 +14,18 @@ import pytest
 from deployment import (
     API_PORT,
     DOCKERFILE,
-    PROCESS_DEADLINE,
+    accepts_connections,
     app_get_paths,
-    environment_without_settings,
     exec_form,
     executable,
     free_port,
-    image_environment,
     last,
-    on_loopback,
     parent_of,
+    prod_command,
+    prod_environment,
     prod_stages,
+    replica_test_runs,
+    run_health_check,
     started,
     wait_until,
 )
@@ -77,58 +77,34 @@ def test_the_health_check_asks_a_route_of_the_app() -> None:
     assert path in app_get_paths()
 
 
+@pytest.mark.skipif(
+    replica_test_runs(),
+    reason="test_replicas.py starts this command twice, with PostgreSQL and Redis",
+)
 def test_the_prod_command_serves_and_stops_on_sigterm(tmp_path: Path) -> None:
     """The image's command and environment, run here: /health answers, SIGTERM stops it.
 
     Production settings, with PostgreSQL and Redis on a port where nothing listens: the
     service starts without them (only /ready needs them).
     """
-    stages = prod_stages()
     port = free_port()
-    command = executable(on_loopback(exec_form(last(stages["prod"], "CMD")), port))
-    env = environment_without_settings(
-        **image_environment(stages, "prod")
-        # One process, not the image's two: a second one is uvicorn's own supervisor at work,
-        # and would cost this test a second start-up.
-        | {"WEB_CONCURRENCY": "1"},
+    env = prod_environment(
         FAST_API_TEMPLATE_DATABASE__URL="postgresql+asyncpg://app:pw@127.0.0.1:9/app",
         FAST_API_TEMPLATE_REDIS__URL="redis://127.0.0.1:9/0",
         FAST_API_TEMPLATE_SECURITY__SECRET_KEY=secrets.token_urlsafe(32),
     )
-    env["PATH"] = f"{Path(sys.executable).parent}:{env['PATH']}"
-    health_check = exec_form(last(stages["prod"], "HEALTHCHECK"))
-    health_check = [part.replace(f":{API_PORT}/", f":{port}/") for part in health_check]
 
-    with started("prod", command, env=env, directory=tmp_path) as server:
-
-        def answers() -> bool:
-            server.running()
-            try:
-                return httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200
-            except httpx.TransportError:
-                return False
-
-        wait_until(answers, "the production command answering /health")
-        # The image's own health check, as Docker would run it.
-        checked = subprocess.run(  # noqa: S603 -- the Dockerfile's own command
-            executable(health_check), env=env, capture_output=True, timeout=10, check=False
-        )
+    with started("prod", prod_command(port), env=env, directory=tmp_path) as server:
+        wait_until(lambda: server.running() and accepts_connections(port), "the server")
+        health = httpx.get(f"http://127.0.0.1:{port}/health")
+        checked = run_health_check(port, env)
         code = server.stop()
         output = server.output()
 
+    assert health.status_code == 200
     assert checked.returncode == 0, checked.stderr
     # A clean stop: uvicorn shuts down, then raises the signal again, so that whoever sent it
     # sees the process end by SIGTERM.
     assert code == -signal.SIGTERM, output
     assert "Application shutdown complete" in output
     assert "Finished server process" in output
-
-
-@pytest.mark.parametrize("seconds", [PROCESS_DEADLINE])
-def test_stopping_is_bounded_by_the_command(seconds: float) -> None:
-    command = exec_form(last(prod_stages()["prod"], "CMD"))
-
-    grace = int(command[command.index("--timeout-graceful-shutdown") + 1])
-
-    # Kubernetes' default grace period is 30 s (deploy/k8s sets it): SIGKILL comes after.
-    assert 0 < grace < seconds

@@ -31,16 +31,13 @@ from deployment import (
     Process,
     accepts_connections,
     compose,
-    environment_without_settings,
-    exec_form,
     executable,
     free_port,
     haproxy,
-    image_environment,
-    last,
-    on_loopback,
-    prod_stages,
+    prod_command,
+    prod_environment,
     proxy_config,
+    run_health_check,
     started,
     wait_until,
 )
@@ -90,6 +87,7 @@ class Topology:
     worker: Process
     proxy_process: Process
     database_url: str
+    environment: dict[str, str]
     headers: dict[str, str] = field(default_factory=dict)
 
     def served_by(self, response: httpx.Response) -> str:
@@ -136,13 +134,12 @@ class Topology:
         raise AssertionError(f"the proxy sent every GET {path} to {replica}")
 
 
-def prod_environment(database_url: str, redis: str, prefix: str) -> dict[str, str]:
-    """The image's environment, one process per replica, and production settings."""
+def replica_environment(database_url: str, redis: str, prefix: str) -> dict[str, str]:
+    """The image's environment, with production settings on the test's servers."""
     floor = SecuritySettings(
         password_memory_cost=MIN_PASSWORD_MEMORY_COST, password_time_cost=1, password_parallelism=1
     )
-    return environment_without_settings(
-        **image_environment(prod_stages(), "prod") | {"WEB_CONCURRENCY": "1"},
+    return prod_environment(
         FAST_API_TEMPLATE_DATABASE__URL=database_url,
         FAST_API_TEMPLATE_REDIS__URL=redis,
         FAST_API_TEMPLATE_REDIS__KEY_PREFIX=prefix,
@@ -169,8 +166,7 @@ def topology(
     empty_postgres()
     prefix, server = key_prefix(), redis_url()
     directory = tmp_path_factory.mktemp("replicas")
-    env = prod_environment(postgres_url, server, prefix)
-    command = exec_form(last(prod_stages()["prod"], "CMD"))
+    env = replica_environment(postgres_url, server, prefix)
     ports = {name: free_port() for name in REPLICAS}
     proxy_port = free_port()
     config = directory / "haproxy.cfg"
@@ -180,7 +176,7 @@ def topology(
     with ExitStack() as stack:
         replicas = {
             name: stack.enter_context(
-                started(name, executable(on_loopback(command, port)), env=env, directory=directory)
+                started(name, prod_command(port), env=env, directory=directory)
             )
             for name, port in ports.items()
         }
@@ -195,7 +191,7 @@ def topology(
         client = stack.enter_context(
             httpx.Client(base_url=f"http://127.0.0.1:{proxy_port}", timeout=DEADLINE)
         )
-        topology = Topology(client, replicas, ports, worker, proxy, postgres_url)
+        topology = Topology(client, replicas, ports, worker, proxy, postgres_url, env)
         wait_until(lambda: proxy.running() and topology.both_ready(), "both replicas in the proxy")
         wait_until(lambda: worker.running() and "worker_started" in worker.output(), "the worker")
         yield topology
@@ -209,6 +205,17 @@ def topology(
 def serving(process: Process, port: int) -> Callable[[], bool]:
     """A condition: the replica runs and accepts connections (its start-up is complete)."""
     return lambda: process.running() and accepts_connections(port)
+
+
+def test_each_replica_runs_the_image_command_and_passes_its_health_check(
+    topology: Topology,
+) -> None:
+    for port in topology.ports.values():
+        health = httpx.get(f"http://127.0.0.1:{port}/health")
+        checked = run_health_check(port, topology.environment)
+
+        assert health.status_code == 200
+        assert checked.returncode == 0, checked.stderr
 
 
 @pytest.fixture(scope="module")

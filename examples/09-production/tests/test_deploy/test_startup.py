@@ -9,8 +9,8 @@ import asyncio
 import pytest
 from conftest import AppFactory
 from faults import faulty_proxy
+from log_capture import JsonLogLines
 from redis.exceptions import RedisError
-from structlog.testing import capture_logs
 
 from fast_api_template.config import DatabaseSettings, Environment, Settings
 from fast_api_template.core.jobs import JobStream, create_broker
@@ -30,11 +30,11 @@ async def test_the_wait_for_the_database_ends_when_it_comes_up(emptied_postgres:
         await proxy.set_mode("refuse")  # the database is not up yet
         engine = create_engine(DatabaseSettings(url=proxy.url(emptied_postgres)))
         try:
-            with capture_logs() as logs:
+            with JsonLogLines() as log:
                 waiting = asyncio.create_task(wait_for_database(engine, within=DEADLINE))
                 async with asyncio.timeout(DEADLINE):
                     # The log line is the only sign of the first refusal: poll it, bounded.
-                    while not any(log["event"] == "waiting_for" for log in logs):  # noqa: ASYNC110
+                    while not log.events("waiting_for"):  # noqa: ASYNC110
                         await asyncio.sleep(0.01)
                 await proxy.set_mode("pass")  # the database is up
                 await asyncio.wait_for(waiting, DEADLINE)
@@ -42,7 +42,7 @@ async def test_the_wait_for_the_database_ends_when_it_comes_up(emptied_postgres:
             await engine.dispose()
 
     assert waiting.exception() is None
-    assert logs[0]["service"] == "database"
+    assert log.events("waiting_for")[0]["service"] == "database"
 
 
 async def test_the_wait_for_a_database_that_never_comes_gives_up() -> None:
@@ -62,7 +62,7 @@ async def test_a_worker_waits_for_redis_then_gives_up(make_app: AppFactory) -> N
     broker.is_worker_process = True
     broker.startup_wait_seconds = 0.2
 
-    with capture_logs() as logs, pytest.raises(RedisError, match="Connect call failed"):
+    with JsonLogLines() as log, pytest.raises(RedisError, match="Connect call failed"):
         await broker.startup()
 
-    assert {log["service"] for log in logs if log["event"] == "waiting_for"} == {"redis"}
+    assert {line["service"] for line in log.events("waiting_for")} == {"redis"}

@@ -3,7 +3,7 @@
 import time
 
 import pytest
-from structlog.testing import capture_logs
+from log_capture import JsonLogLines
 
 from fast_api_template.utils.retries import wait_until_up
 
@@ -30,15 +30,16 @@ class Flaky:
 async def test_it_waits_until_the_server_answers() -> None:
     check = Flaky(2, ConnectionRefusedError())
 
-    with capture_logs() as logs:
+    with JsonLogLines() as log:
         await wait_until_up("database", check, errors=(OSError,), within=10, first_pause=PAUSE)
 
     assert check.calls == 3
-    assert [(log["event"], log["service"], log["attempt"]) for log in logs] == [
-        ("waiting_for", "database", 1),
-        ("waiting_for", "database", 2),
+    waits = log.events("waiting_for")
+    assert [(line["service"], line["attempt"]) for line in waits] == [
+        ("database", 1),
+        ("database", 2),
     ]
-    assert {log["error"] for log in logs} == {"ConnectionRefusedError"}
+    assert {line["error"] for line in waits} == {"ConnectionRefusedError"}
 
 
 async def test_it_gives_up_after_the_bound_with_the_last_error() -> None:
