@@ -2,8 +2,8 @@
 
 It does the work that the stage's `GET /api/v2/projects/{project_id}/tasks` does, and nothing
 else: the same bearer-token check (PyJWT, HS256, the same required claims and secret), the same
-SQL statements against the same tables in one transaction (the user by id, the project by id
-and owner, one page of tasks by `(created_at, id)` with one row more than asked, through a
+SQL statements against the same tables in one transaction (the user by id, the project's id
+by id and owner, one page of tasks by `(created_at, id)` with one row more than asked, through a
 SQLAlchemy engine with the stage's pool settings), and the same JSON body, byte for byte. No
 middleware, no dependency injection, no ORM objects and no response model: the runner checks
 that both bodies are identical before it measures either.
@@ -189,7 +189,7 @@ async def list_tasks(
         user = (await connection.execute(select(users).where(users.c.id == user_id))).first()
         if user is None:
             return _problem(401, "The access token is invalid.")
-        query = select(projects).where(projects.c.id == project_id)
+        query = select(projects.c.id).where(projects.c.id == project_id)
         if not user.is_admin:
             query = query.where(projects.c.owner_id == user_id)
         if (await connection.execute(query)).first() is None:

@@ -22,7 +22,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -122,21 +122,21 @@ def _part_of(file: str) -> str:
     return next((part for part, marks in PARTS.items() if any(m in file for m in marks)), "other")
 
 
-async def main(kind: str, requests: int) -> None:
+async def main(kind: str, requests: int, nowhere: TextIO) -> None:
     """Profile the app's `/health` and print the result as one JSON line."""
     app = load(kind)
     lifespan = getattr(getattr(app, "router", None), "lifespan_context", None)
     if lifespan is None:
         print(json.dumps(await measure(app, requests)))
         return
-    with Path(os.devnull).open("w") as nowhere:
-        async with lifespan(app):
-            # The access lines go nowhere: writing them is the server's cost, not the app's.
-            for handler in logging.getLogger().handlers:
-                if isinstance(handler, logging.StreamHandler):
-                    handler.setStream(nowhere)
-            print(json.dumps(await measure(app, requests)))
+    async with lifespan(app):
+        # The access lines go nowhere: writing them is the server's cost, not the app's.
+        for handler in logging.getLogger().handlers:
+            if isinstance(handler, logging.StreamHandler):
+                handler.setStream(nowhere)
+        print(json.dumps(await measure(app, requests)))
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], int(sys.argv[2])))
+    with Path(os.devnull).open("w") as devnull:
+        asyncio.run(main(sys.argv[1], int(sys.argv[2]), devnull))
