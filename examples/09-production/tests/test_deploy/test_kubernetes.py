@@ -16,9 +16,9 @@ from deployment import (
     app_get_paths,
     compose,
     exec_form,
-    image_environment,
     kubernetes_manifests,
     last,
+    option_value,
     prod_stages,
     setting_names,
 )
@@ -148,12 +148,15 @@ def test_postgres_accepts_the_connections_of_the_most_pods() -> None:
     per_process = int(config["FAST_API_TEMPLATE_DATABASE__POOL_SIZE"]) + int(
         config["FAST_API_TEMPLATE_DATABASE__MAX_OVERFLOW"]
     )
-    api_pods = manifests["api-hpa.yaml"]["spec"]["maxReplicas"]
-    worker_pods = manifests["worker-deployment.yaml"]["spec"]["replicas"]
-    # One process per api pod (WEB_CONCURRENCY), one per worker pod (--workers 1), and the
-    # migration's one connection while a release rolls out.
-    assert image_environment(prod_stages(), "prod")["WEB_CONCURRENCY"]  # overridden above
+    api = container(manifests["api-deployment.yaml"])
+    api_processes = int(next(v["value"] for v in api["env"] if v["name"] == "WEB_CONCURRENCY"))
+    worker = manifests["worker-deployment.yaml"]
+    worker_processes = option_value(container(worker)["command"], "--workers", 2)
 
-    needed = per_process * (api_pods + worker_pods) + 1
+    needed = (
+        per_process * api_processes * manifests["api-hpa.yaml"]["spec"]["maxReplicas"]
+        + per_process * worker_processes * worker["spec"]["replicas"]
+        + 1  # the migration, while a release rolls out
+    )
 
     assert needed <= POSTGRES_CONNECTIONS
