@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks import APPS
-from benchmarks.load import LoadSettings
+from benchmarks.load import BenchmarkError, LoadSettings
 from benchmarks.servers import CpuPlan, Server, ServerSpec, running
 from benchmarks.services import Database, Redis
 from benchmarks.stages import APP, ENV_PREFIX, Stage, uv_environment
@@ -41,10 +42,11 @@ class RunContext:
     def stage_settings(self, stage: Stage) -> dict[str, str]:
         """Return the `FAST_API_TEMPLATE_*` settings a server of `stage` runs with.
 
-        The `dev` environment, because it creates the tables at start-up (production leaves
-        that to migrations), with production's values for what changes the cost of a
-        request: no debug, JSON log lines at INFO, a real secret and Argon2 costs; and a
-        registration limit that the benchmarks do not reach. Only the settings that the
+        The `dev` environment, in which the stages before 09 create the tables at start-up
+        (from 09 on, migrations do, in every environment; see `serve`), with production's
+        values for what changes the cost of a request: no debug, JSON log lines at INFO, a
+        real secret and Argon2 costs; and a registration limit that the benchmarks do not
+        reach. Only the settings that the
         stage's `.env.example` documents are set: the stages refuse unknown ones.
         """
         settings = {
@@ -140,8 +142,14 @@ class RunContext:
 
         The run's first stage server creates the tables, which two servers doing at once on
         PostgreSQL would race to do: until it is up, no other stage server starts. Later ones
-        find the tables made.
+        find the tables made. A stage with migrations (09 on) creates none: its migrations
+        run first, once, as a deployment runs them.
         """
+        if not self._tables_ready:
+            migrating = next((spec for spec in specs if (spec.cwd / "migrations").is_dir()), None)
+            if migrating is not None:
+                migrate(migrating)
+                self._tables_ready = True
         with ExitStack() as stack:
             first = next((i for i, spec in enumerate(specs) if spec.creates_tables), None)
             waves = [list(range(len(specs)))]
@@ -154,3 +162,24 @@ class RunContext:
                 started.update(zip(wave, servers, strict=True))
                 self._tables_ready = self._tables_ready or first in wave
             yield [started[index] for index in range(len(specs))]
+
+
+def migrate(spec: ServerSpec) -> None:
+    """Bring the run's database to the stage's newest schema: `alembic upgrade head`.
+
+    Raises:
+        BenchmarkError: The migrations failed.
+
+    """
+    finished = subprocess.run(  # noqa: S603 -- the stage's interpreter, our arguments
+        [str(spec.python), "-m", "alembic", "upgrade", "head"],
+        cwd=spec.cwd,
+        env=dict(spec.env),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    if finished.returncode != 0:
+        message = f"the migrations of {spec.cwd.name} failed:\n{finished.stderr[-3000:]}"
+        raise BenchmarkError(message)

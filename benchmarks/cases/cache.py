@@ -3,8 +3,9 @@
 Both servers are the stage, on the same data: one as it ships, its cache on (in Redis when the
 run has one, else in the process's memory), and one with `cache.enabled` off, so that every
 read runs the summary query. The owner has 100 projects of 100 tasks each, and asks for all of
-them: a dashboard over ten thousand tasks, the read a cache is for. Before measuring, the case checks that both servers answer the same JSON, and counts the
-SQL statements of one request on each side from their SQL logs.
+them: a dashboard over ten thousand tasks, the read a cache is for. Before measuring, the case
+checks that both servers answer the same JSON, and counts the SQL statements of one request on
+each side from their SQL logs.
 """
 
 from __future__ import annotations
