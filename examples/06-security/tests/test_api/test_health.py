@@ -18,3 +18,10 @@ async def test_health_is_documented(client: httpx.AsyncClient) -> None:
 
     assert schema["info"] == {"title": "fast_api_template", "version": "0.1.0"}
     assert "/health" in schema["paths"]
+
+
+async def test_health_answers_head_as_load_balancers_probe(client: httpx.AsyncClient) -> None:
+    response = await client.head("/health")
+
+    assert response.status_code == 200
+    assert response.content == b""
