@@ -49,7 +49,8 @@ async def wait_until_up(
             processes do not try in step.
 
     Raises:
-        The last of `errors`, when `check` still failed after `within` seconds.
+        BaseException: The last of `errors`, as raised, when `check` still failed after
+            `within` seconds.
 
     """
     first_pause = min(first_pause, within / 10)  # a short wait still tries a few times
