@@ -103,7 +103,7 @@ def test_ci_tests_on_postgresql_and_redis_as_the_suite_expects(ci: dict[str, Any
     assert job["env"]["TEST_DATABASE_URL"].startswith("postgresql+asyncpg://")
     assert job["env"]["TEST_REDIS_URL"].startswith("redis://")
     assert job["env"]["REQUIRE_SERVICES"] == "1"
-    assert "uv run --locked pytest" in run_lines(job)
+    assert "uv run --locked pytest --cov" in run_lines(job), "the tests run under the gate"
 
 
 def test_ci_checks_the_migrations_against_the_models(ci: dict[str, Any]) -> None:
