@@ -11,10 +11,14 @@ VARIABLE_ROW = re.compile(r"^\| `(FAST_API_TEMPLATE_\w+)` \|", re.MULTILINE)
 VARIABLE_LINE = re.compile(r"^# (FAST_API_TEMPLATE_\w+)=", re.MULTILINE)
 
 
+# --8<-- [start:stale]
 def test_the_operations_page_says_what_the_settings_say() -> None:
     page = OPERATIONS_PAGE.read_text(encoding="utf-8")
 
     assert page == rendered(page), "stale: run `uv run python tests/service_docs.py`"
+
+
+# --8<-- [end:stale]
 
 
 def test_the_operations_page_and_env_example_list_the_same_settings() -> None:
