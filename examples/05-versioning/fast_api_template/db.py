@@ -7,7 +7,7 @@ from typing import Any, Final
 from sqlalchemy import event, exc
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -41,7 +41,12 @@ def create_engine(settings: DatabaseSettings) -> AsyncEngine:
     # email, a password hash. Only `echo`, which prod refuses, shows them.
     hide_parameters = not settings.echo
     if url.get_backend_name() == "sqlite":
-        return _create_sqlite_engine(url, echo=settings.echo, hide_parameters=hide_parameters)
+        return _create_sqlite_engine(
+            url,
+            echo=settings.echo,
+            hide_parameters=hide_parameters,
+            pool_timeout=settings.pool_timeout,
+        )
     return create_async_engine(
         url,
         echo=settings.echo,
@@ -63,9 +68,22 @@ def create_engine(settings: DatabaseSettings) -> AsyncEngine:
     )
 
 
-def _create_sqlite_engine(url: URL, *, echo: bool, hide_parameters: bool) -> AsyncEngine:
-    # A :memory: URL gets SQLAlchemy's StaticPool: one connection, one database per engine.
-    engine = create_async_engine(url, echo=echo, hide_parameters=hide_parameters)
+def _create_sqlite_engine(
+    url: URL, *, echo: bool, hide_parameters: bool, pool_timeout: float
+) -> AsyncEngine:
+    pool: dict[str, Any] = {}
+    if url.database in (None, "", ":memory:"):
+        # An in-memory database lives in its one connection. SQLAlchemy's default for it lends
+        # that connection to every session at once, so two transactions would run on it
+        # together, and hang. A pool of exactly one lends it to one unit of work at a time;
+        # the others wait their turn, up to pool_timeout, as SQLite's one writer makes them.
+        pool = {
+            "poolclass": AsyncAdaptedQueuePool,
+            "pool_size": 1,
+            "max_overflow": 0,
+            "pool_timeout": pool_timeout,
+        }
+    engine = create_async_engine(url, echo=echo, hide_parameters=hide_parameters, **pool)
     event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
     event.listen(engine.sync_engine, "begin", _begin_sqlite_transaction)
     return engine

@@ -15,6 +15,7 @@ from fast_api_template.db import (
     SessionFactory,
     create_engine,
     create_session_factory,
+    create_tables,
     transaction,
 )
 from fast_api_template.models import User
@@ -37,6 +38,21 @@ async def test_rollback_undoes_released_savepoints(engine: AsyncEngine) -> None:
 async def test_concurrent_transactions_that_read_then_write_all_commit(
     engine: AsyncEngine,
 ) -> None:
+    assert await users_after_five_concurrent_writes(engine) == 5
+
+
+async def test_an_in_memory_database_takes_concurrent_transactions_in_turn() -> None:
+    # The test environment's default: one connection, which two transactions must not share.
+    engine = create_engine(DatabaseSettings(url="sqlite+aiosqlite:///:memory:"))
+    try:
+        await create_tables(engine)
+        assert await users_after_five_concurrent_writes(engine) == 5
+    finally:
+        await engine.dispose()
+
+
+async def users_after_five_concurrent_writes(engine: AsyncEngine) -> int:
+    """Run five transactions at once, each reading then writing a user; count the users."""
     session_factory = create_session_factory(engine)
 
     async def read_then_write(email: str) -> None:
@@ -49,7 +65,7 @@ async def test_concurrent_transactions_that_read_then_write_all_commit(
             group.start_soon(read_then_write, f"user{number}@example.com")
 
     async with session_factory() as session:
-        assert len((await session.exec(select(User))).all()) == 5
+        return len((await session.exec(select(User))).all())
 
 
 # Faults: every wait on the database is bounded, and the pool recovers by itself.
