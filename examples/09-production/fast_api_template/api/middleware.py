@@ -118,7 +118,8 @@ class EdgeMiddleware:
         async def send_at_edge(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
-                status = message["status"]
+                # A plain int: a response may carry an HTTPStatus, which logs as its repr.
+                status = int(message["status"])
                 message["headers"] = _merged(message.get("headers", ()), added)
             await send(message)
 

@@ -2,6 +2,7 @@
 
 import httpx
 import pytest
+import structlog
 
 pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only]
 
@@ -72,3 +73,16 @@ async def test_another_users_resource_is_still_not_found(
     response = await anonymous.get(urls["project"], headers={"If-None-Match": etag})
 
     assert response.status_code == 401  # the ETag opens nothing
+
+
+async def test_a_304_is_logged_as_the_number_304(
+    client: httpx.AsyncClient, urls: dict[str, str]
+) -> None:
+    first = await client.get(urls["project"])
+    with structlog.testing.capture_logs() as events:
+        await client.get(urls["project"], headers={"If-None-Match": first.headers["etag"]})
+
+    (access,) = [event for event in events if event["event"] == "request"]
+    # An HTTPStatus would render as "<HTTPStatus.NOT_MODIFIED: 304>" in the console format.
+    assert type(access["status"]) is int
+    assert access["status"] == 304
