@@ -21,6 +21,7 @@ To add a case (`cache`, `n_plus_one` and `blocking` show each of the patterns be
 
 from benchmarks.case import Case
 from benchmarks.cases import (
+    background,
     blocking,
     cache,
     edge_profile,
@@ -42,5 +43,6 @@ CASES: dict[str, Case] = {
         cache.CASE,
         n_plus_one.CASE,
         blocking.CASE,
+        background.CASE,
     )
 }
