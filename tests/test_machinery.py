@@ -7,6 +7,7 @@ import shutil
 import textwrap
 from pathlib import Path
 
+import coverage_report
 import pytest
 import stage_anchors
 from pytest_examples import EvalExample, find_examples
@@ -447,3 +448,109 @@ def test_sections_that_no_page_includes_are_listed_and_removed(tmp_path: Path) -
     assert (examples / "01-hello" / "app.py").read_text() == expected
     assert (examples / "03-database" / "app.py").read_text() == SECTIONS
     assert stage_anchors.unused_markers(stages, [page]) == []
+
+
+# --- the coverage gate -------------------------------------------------------------------------
+
+COVERED_MODULE = '"""A module."""\n\n\ndef double(number: int) -> int:\n    return 2 * number\n'
+GATED_PYPROJECT = """\
+[dependency-groups]
+dev = ["pytest>=8.4", "pytest-cov>=7.0"]
+
+[tool.coverage.run]
+source = ["fast_api_template"]
+branch = true
+
+[tool.coverage.report]
+fail_under = 90
+"""
+
+
+def measured_stage(tmp_path: Path, lines: int, branches: int) -> tuple[Path, Path]:
+    """A stage, and results that say its tests ran `lines` of 100 lines, `branches` of 100."""
+    stage = tmp_path / "examples" / "01-hello"
+    (stage / "fast_api_template").mkdir(parents=True)
+    (stage / "fast_api_template" / "app.py").write_text(COVERED_MODULE)
+    (stage / "pyproject.toml").write_text(GATED_PYPROJECT)
+    entry = {
+        "fingerprint": coverage_report.code_fingerprint(stage),
+        "lines": {"covered": lines, "total": 100},
+        "branches": {"covered": branches, "total": 100},
+        "tests_passed": 3,
+        "date": "2026-01-01",
+        "python": "3.11.7",
+        "services": [],
+    }
+    results = {"floor": coverage_report.FLOOR, "stages": {stage.name: entry}}
+    coverage_report.write_results(results, tmp_path / "results", tmp_path / "assets")
+    return stage, tmp_path / "results"
+
+
+def coverage_problems_of(tmp_path: Path) -> list[str]:
+    return coverage_report.coverage_problems(
+        tmp_path / "results", tmp_path / "assets", tmp_path / "examples"
+    )
+
+
+def test_a_current_figure_over_the_floor_passes(tmp_path: Path) -> None:
+    stage, _ = measured_stage(tmp_path, lines=90, branches=100)
+    # Comments and docstrings do not change what runs: the figure stays current.
+    (stage / "fast_api_template" / "app.py").write_text(
+        COVERED_MODULE.replace('"""A module."""', '"""Reworded."""\n# --8<-- [start:double]')
+    )
+    (stage / "pyproject.toml").write_text("# --8<-- [start:gate]\n" + GATED_PYPROJECT)
+
+    assert coverage_problems_of(tmp_path) == []
+
+
+@pytest.mark.parametrize(("lines", "branches", "kind"), [(89, 100, "lines"), (100, 89, "branches")])
+def test_a_figure_under_the_floor_fails(
+    tmp_path: Path, lines: int, branches: int, kind: str
+) -> None:
+    measured_stage(tmp_path, lines, branches)
+
+    [problem] = coverage_problems_of(tmp_path)
+
+    assert problem.startswith(f"01-hello: its tests run 89.0% (89 of 100) of its {kind}, under")
+    assert "scripts/coverage_report.py --only 01-hello`" in problem
+
+
+def test_a_figure_measured_on_other_code_fails(tmp_path: Path) -> None:
+    stage, _ = measured_stage(tmp_path, lines=100, branches=100)
+    (stage / "fast_api_template" / "app.py").write_text(COVERED_MODULE.replace("2 *", "3 *"))
+
+    [problem] = coverage_problems_of(tmp_path)
+
+    assert "01-hello: the coverage figure was measured on other code" in problem
+    assert "`uv run python scripts/coverage_report.py --only 01-hello`" in problem
+
+
+def test_a_stage_without_a_figure_and_a_hand_edited_table_fail(tmp_path: Path) -> None:
+    _, results = measured_stage(tmp_path, lines=100, branches=100)
+    shutil.copytree(tmp_path / "examples" / "01-hello", tmp_path / "examples" / "02-settings")
+    table = results / coverage_report.TABLE_FILE
+    table.write_text(table.read_text().replace("100.0%", "99.0%"))
+
+    problems = coverage_problems_of(tmp_path)
+
+    assert problems == [
+        "02-settings: no coverage figure: run "
+        "`uv run python scripts/coverage_report.py --only 02-settings`",
+        "stages.md: not what stages.json renders: "
+        "run `uv run python scripts/coverage_report.py --render`",
+    ]
+
+
+def test_a_stage_that_does_not_enforce_the_floor_is_told_what_to_add(tmp_path: Path) -> None:
+    stage, _ = measured_stage(tmp_path, lines=100, branches=100)
+    (stage / "pyproject.toml").write_text(
+        GATED_PYPROJECT.replace("branch = true", "branch = false")
+        .replace("fail_under = 90", "fail_under = 80")
+        .replace(', "pytest-cov>=7.0"', "")
+    )
+
+    assert coverage_report.gate_problems(stage) == [
+        "01-hello/pyproject.toml: add [tool.coverage.run] branch = true",
+        "01-hello/pyproject.toml: add [tool.coverage.report] fail_under = 90 (or more)",
+        "01-hello/pyproject.toml: add pytest-cov in the dev group",
+    ]
