@@ -18,8 +18,9 @@ It writes three files, which the maintainability page includes:
 - `docs/assets/coverage/stages.svg`: the same as a bar chart, with the floor.
 
 It exits with 1 when a suite fails, or when a stage covers less than `FLOOR` percent of its
-lines or of its branches. Two suites run at a time; all nine take about five minutes on a
-2-core machine with PostgreSQL and Redis. Run it after changing a stage's code or tests:
+lines or of its branches. Two suites run at a time: all nine took under four minutes on a
+busy 2-core machine with PostgreSQL and Redis, and one stage takes as long as its suite (up
+to two minutes for the last stages). Run it after changing a stage's code or tests:
 `tests/test_coverage_gate.py` fails while a figure was measured on other code than the
 checkout's. Only code counts for that: the Python files, read without their docstrings and
 comments, and the settings of `pyproject.toml`, so a reworded comment or a page's section

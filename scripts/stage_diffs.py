@@ -31,6 +31,7 @@ IGNORED_PARTS = frozenset(
         ".hypothesis",
         ".import_linter_cache",
         "site",
+        "htmlcov",
     }
 )
 # A stage's notebooks are the reader's scratch work, ignored by git; the note that says so
@@ -60,6 +61,9 @@ def stage_dirs(examples: Path = EXAMPLES) -> list[Path]:
 def is_lesson_file(relative: Path) -> bool:
     """Whether a file belongs to the lesson (not an environment, a cache or local data)."""
     if IGNORED_PARTS.intersection(relative.parts) or relative.suffix in IGNORED_SUFFIXES:
+        return False
+    # What `pytest --cov` leaves behind: the data of a run, not the lesson.
+    if relative.name == ".coverage" or relative.name.startswith(".coverage."):
         return False
     if NOTEBOOKS in relative.parts[:-1]:
         return relative.parts[-2:] == (NOTEBOOKS, NOTEBOOKS_NOTE)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import stage_diffs
 
 
@@ -26,3 +28,10 @@ def test_a_stage_diff_shows_what_changed() -> None:
     assert "--- a/gone.py" in diff
     assert "| `app.py` | changed | +1 -1 |" in table
     assert "| `gone.py` | removed | +0 -1 |" in table
+
+
+def test_what_a_run_leaves_in_a_stage_is_not_part_of_its_lesson() -> None:
+    leftovers = [".coverage", ".coverage.host.1234.XyZ", "htmlcov/index.html", "app.db"]
+
+    assert [path for path in leftovers if stage_diffs.is_lesson_file(Path(path))] == []
+    assert stage_diffs.is_lesson_file(Path("tests/test_coverage.py"))
