@@ -750,7 +750,8 @@ def stage_page_problems(docs: Path, examples: Path, root: Path = ROOT) -> list[s
             write = "" if page.is_file() else "write it (CONTRIBUTING.md, Add a stage) and "
             problems.append(
                 f"{shown_path(page, root)}: {write}paste these lines under "
-                f"`## What changed` to show the stage's generated diff:\n\n"
+                f"`## What changed {{ data-search-exclude }}` to show the stage's generated "
+                "diff:\n\n"
                 f"{diff_includes(stage, previous)}"
             )
     return problems

@@ -3,6 +3,7 @@ built site's own links and anchors all lead somewhere."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,22 @@ def test_every_internal_link_and_anchor_resolves(built_site: BuiltSite) -> None:
         pytest.fail("the site did not build: see test_strict_build")
     assert len(site_pages(built_site.directory)) >= 20
     assert link_problems(built_site.directory, built_site.site_url) == []
+
+
+def test_the_search_index_leaves_out_the_stage_diffs(built_site: BuiltSite) -> None:
+    """Every page load builds the search index in the reader's browser: it must stay small.
+
+    The generated diffs under "What changed" would be most of it, and nobody searches them.
+    """
+    if built_site.returncode != 0:
+        pytest.fail("the site did not build: see test_strict_build")
+    index = json.loads((built_site.directory / "search" / "search_index.json").read_bytes())
+    sections = [entry["location"] for entry in index["docs"]]
+
+    assert [s for s in sections if s.endswith("#what-changed")] == []
+    assert any(s.startswith("stages/09-production/#") for s in sections)
+    largest = max(len(entry["text"]) for entry in index["docs"])
+    assert largest < 20_000, "a section this long is probably a generated listing"
 
 
 def test_the_link_check_finds_broken_links_and_anchors(tmp_path: Path) -> None:
