@@ -125,22 +125,30 @@ def test_stage_serves_with_fastapi_run(stage: Path, stage_copy: Callable[[Path],
     assert response.json()["status"] == "ok", output
 
 
-def test_every_stage_type_checks() -> None:
-    """`mypy --strict` on every stage, as each stage's pyproject.toml configures it.
+# The kit's own code, which the root pyproject.toml's mypy settings cover.
+OWN_CODE = [
+    name for name in ("tests", "snippets", "scripts", "benchmarks") if (ROOT / name).is_dir()
+]
 
-    One test, not one per stage: the stages run one after another and share one cache of the
-    libraries' types, so each stage after the first costs a second or two instead of a cold
+
+def test_the_kit_and_every_stage_type_check() -> None:
+    """`mypy --strict` on the kit's own code, then on every stage with its own settings.
+
+    One test, not one per stage: the runs go one after another and share one cache of the
+    libraries' types, so each run after the first costs a second or two instead of a cold
     start. (pytest-xdist's `xdist_group` would keep them on one worker, but it is not honoured
     by the versions this suite runs.) The cache lives in the repository's `.mypy_cache`, which
     git ignores, so that a second run is faster still; mypy checks every entry it reads.
     """
-    cache = ROOT / ".mypy_cache" / "stages"
+    cache = ROOT / ".mypy_cache" / "shared"
+    own = run_tool("mypy", "--cache-dir", str(cache), *OWN_CODE)
     failures = [
         f"mypy failed in {stage.name}:\n{result.stdout}{result.stderr}"
         for stage in stage_dirs()
         if (result := run_stage_mypy(stage, cache)).returncode != 0
     ]
 
+    assert own.returncode == 0, f"mypy failed on the kit's own code:\n{own.stdout}{own.stderr}"
     assert failures == []
 
 
