@@ -14,8 +14,9 @@ import math
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Final
+from typing import Any, Final
 
+from coredis.retry import NoRetryPolicy
 from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
@@ -35,15 +36,19 @@ def create_storage(settings: RedisSettings) -> Storage:
     """Return Redis storage when a Redis URL is set, else storage in this process's memory."""
     if settings.url is None:
         return MemoryStorage()
+    # coredis, the Redis client that `limits` drives, tries a command that timed out twice
+    # more by default: a hung Redis would hold a login for three times `timeout`.
+    one_attempt: dict[str, Any] = {"retry_policy": NoRetryPolicy()}
     # `limits` picks its asyncio implementations by the `async+` prefix of the scheme.
     return RedisStorage(
         f"async+{settings.url.get_secret_value()}",
         key_prefix=f"{settings.key_prefix}:limits",
         # Redis's own errors as one type, StorageError; and bounded waits, so that a hung
-        # Redis costs a login seconds, not minutes.
+        # Redis costs a login `timeout` seconds, not minutes.
         wrap_exceptions=True,
         connect_timeout=settings.timeout,
         stream_timeout=settings.timeout,
+        **one_attempt,
     )
 
 
