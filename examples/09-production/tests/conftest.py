@@ -259,6 +259,22 @@ def database_url(request: pytest.FixtureRequest) -> str:
     return postgres
 
 
+@pytest.fixture
+def one_database(request: pytest.FixtureRequest) -> str:
+    """One migrated, empty database for a test that runs once, not once per backend.
+
+    PostgreSQL when the suite has one, else the session's SQLite file: both come migrated from
+    the session's fixtures, as every other test's do. (A new SQLite file of the test's own
+    would have no tables: the schema comes from the migrations, not from the app.)
+    """
+    if os.environ.get("TEST_DATABASE_URL"):
+        postgres: str = request.getfixturevalue("emptied_postgres")
+        return postgres
+    sqlite: str = request.getfixturevalue("sqlite_url")
+    _empty_sqlite(sqlite)
+    return sqlite
+
+
 # --8<-- [end:databases]
 
 

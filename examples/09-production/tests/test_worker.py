@@ -75,22 +75,13 @@ async def test_a_worker_starts_while_the_database_is_down(
 
 
 @pytest.fixture
-def worker_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """PostgreSQL when the suite has one, emptied; else a new SQLite file."""
-    if os.environ.get("TEST_DATABASE_URL"):
-        url: str = request.getfixturevalue("emptied_postgres")
-        return url
-    return f"sqlite+aiosqlite:///{tmp_path / 'worker.db'}"
-
-
-@pytest.fixture
-async def queue_settings(worker_database: str) -> AsyncIterator[Settings]:
+async def queue_settings(one_database: str) -> AsyncIterator[Settings]:
     """Settings on the test's database and on Redis, under a key prefix of the test's own."""
     prefix = key_prefix()
     url = redis_url()
     yield Settings(
         env=Environment.TEST,
-        database={"url": worker_database},
+        database={"url": one_database},
         redis={"url": url, "key_prefix": prefix},
     )
     client = redis.asyncio.Redis.from_url(url)

@@ -11,7 +11,6 @@ It runs once, on PostgreSQL when the suite has one (where NUL and overflowing in
 slip through), else on SQLite: the HTTP contract is the same on both.
 """
 
-import os
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -35,16 +34,11 @@ EXAMPLES_PER_VERSION = 100
 
 
 @pytest.fixture
-def fuzz_settings(request: pytest.FixtureRequest, tmp_path: Any) -> Settings:
-    """Settings on PostgreSQL when the suite has one, else on a SQLite file."""
-    if os.environ.get("TEST_DATABASE_URL"):
-        request.getfixturevalue("empty_postgres")()
-        url: str = request.getfixturevalue("postgres_url")
-    else:
-        url = f"sqlite+aiosqlite:///{tmp_path / 'fuzz.db'}"
+def fuzz_settings(one_database: str) -> Settings:
+    """Settings on PostgreSQL when the suite has one, else on SQLite."""
     # Registrations are throttled per address, and the fuzzer registers often.
     security = {"registration_attempts": 10_000}
-    return Settings(env=Environment.TEST, database={"url": url}, security=security)
+    return Settings(env=Environment.TEST, database={"url": one_database}, security=security)
 
 
 def well_formed(cursor: str) -> bool:
