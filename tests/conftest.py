@@ -53,20 +53,33 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(str(text))
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Start the longest tests first: the stages' own suites, the latest (largest) stage first.
+# Tests that take many seconds each, besides the stages' own suites, in the order to start
+# them: the longest first.
+LONG_TESTS = (
+    "test_the_kit_and_every_stage_type_check",
+    "test_every_page_as_a_reader_sees_it",
+    "test_stage_serves_with_fastapi_run",
+)
 
-    pytest-xdist hands tests to its workers in this order, so the long suites run side by side
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Start the longest tests first: the stages' own suites, the latest (largest) stage first,
+    then the other long ones.
+
+    pytest-xdist hands tests to its workers in this order, so the long tests run side by side
     from the start instead of one of them running alone at the end.
     """
 
-    def stage_suite_rank(item: pytest.Item) -> int:
-        if not isinstance(item, pytest.Function) or item.originalname != "test_stage_suite":
-            return 0
-        stage = item.callspec.params["stage"]
-        return -int(stage.name[:2]) if isinstance(stage, Path) else 0
+    def rank(item: pytest.Item) -> tuple[int, int]:
+        name = item.originalname if isinstance(item, pytest.Function) else ""
+        if name == "test_stage_suite":
+            stage = item.callspec.params["stage"]  # type: ignore[attr-defined]
+            return (0, -int(stage.name[:2]) if isinstance(stage, Path) else 0)
+        if name in LONG_TESTS:
+            return (1, LONG_TESTS.index(name))
+        return (2, 0)
 
-    items.sort(key=stage_suite_rank)
+    items.sort(key=rank)
 
 
 @pytest.fixture(scope="session")
