@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS_DIR = ROOT / ".github" / "workflows"
@@ -130,3 +131,20 @@ def test_ci_script_runs_the_readme_test_command() -> None:
     assert match.group("command") in commands, (
         f"README.md has no bash block with the line `{match.group('command')}`"
     )
+
+
+def test_ci_runs_every_stage_with_nothing_installed() -> None:
+    """A reader's first run of a copied stage has no PostgreSQL and no Redis: CI does it too.
+
+    The suite here runs the stages with both services, where a test that needs one of them by
+    mistake passes; the job below runs each stage's suite with neither.
+    """
+    workflow = yaml.safe_load((WORKFLOWS_DIR / "ci.yml").read_text(encoding="utf-8"))
+    job = workflow["jobs"]["stages-without-services"]
+    script = "\n".join(step.get("run", "") for step in job["steps"])
+
+    assert "services" not in job
+    assert not {"TEST_DATABASE_URL", "TEST_REDIS_URL"} & set(job.get("env", {}))
+    assert not {"TEST_DATABASE_URL", "TEST_REDIS_URL"} & set(workflow.get("env", {}))
+    assert "for stage in examples/*/" in script
+    assert "pytest" in script
