@@ -77,6 +77,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             return (0, -int(stage.name[:2]) if isinstance(stage, Path) else 0)
         if name in LONG_TESTS:
             return (1, LONG_TESTS.index(name))
+        if item.nodeid.startswith("tests/test_site_browser.py"):
+            # Right after the walk, so that the module's browser starts once.
+            return (1, LONG_TESTS.index("test_every_page_as_a_reader_sees_it"))
         return (2, 0)
 
     items.sort(key=rank)

@@ -127,7 +127,10 @@ def site_base_url(built_site: BuiltSite) -> Iterator[str]:
         yield base_url
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an event loop running in the thread
+# while it lives, and every later test of the worker that calls `asyncio.run` (the guide's
+# examples do) would fail with "cannot be called from a running event loop".
+@pytest.fixture(scope="module")
 def browser(chromium: str) -> Iterator[Any]:
     """Chromium that can reach the loopback interface and nothing else.
 
@@ -190,7 +193,7 @@ def mermaid_blocks(html: str) -> int:
     return len(re.findall(r'<pre class="mermaid">', html))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def walk(browser: Any, built_site: BuiltSite, site_base_url: str) -> Walk:
     """Load every page once, in one browser context, and record what each check needs."""
     screenshots = os.environ.get("SITE_SCREENSHOTS")
