@@ -18,6 +18,7 @@ import sys
 import tempfile
 import threading
 import tomllib
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
+import pytest
 from mkdocs.utils.yaml import yaml_load
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
@@ -856,3 +858,30 @@ def planned_stage_problems(path: Path, examples: Path, root: Path = ROOT) -> lis
                     f"{node!r} out of the `class ... planned` line"
                 )
     return problems
+
+
+def run_page_example(eval_example: Any, example: Any, *, update: bool = False) -> None:
+    """Run a guide example as pytest-examples does, and report an error it raises plainly.
+
+    On Python 3.11, pytest cannot show the frames of code compiled from a page: formatting
+    them raises inside pytest ("generator raised StopIteration"), which ends the whole run
+    (under pytest-xdist, a worker crashes) instead of failing the test. The error's type,
+    message and the lines it passed through are what a reader needs anyway.
+    """
+    report = None
+    try:
+        if update:
+            eval_example.run_print_update(example)
+        else:
+            eval_example.run_print_check(example)
+    except Exception as error:
+        if isinstance(error, pytest.fail.Exception):
+            raise  # pytest-examples' own report of a changed output
+        frames = [
+            f"  {frame.f_code.co_filename}:{line} in {frame.f_code.co_name}"
+            for frame, line in traceback.walk_tb(error.__traceback__)
+        ]
+        report = "\n".join([f"the example raised {type(error).__name__}: {error}", *frames])
+    if report is not None:
+        # Outside the `except`: pytest would show the error's frames as this one's context.
+        pytest.fail(report, pytrace=False)

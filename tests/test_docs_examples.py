@@ -13,7 +13,7 @@ from pytest_examples import CodeExample, EvalExample, find_examples
 from sqlalchemy.orm import clear_mappers
 from sqlmodel import SQLModel
 
-from kit import EXAMPLES, ROOT, markdown_files
+from kit import EXAMPLES, ROOT, markdown_files, run_page_example
 
 
 def runnable_examples() -> list[CodeExample]:
@@ -86,7 +86,4 @@ def test_docs_example(example: CodeExample, eval_example: EvalExample, tmp_path:
     )
     eval_example.lint_ruff(example)
     with stage_on_path(settings.get("stage"), tmp_path):
-        if eval_example.update_examples:
-            eval_example.run_print_update(example)
-        else:
-            eval_example.run_print_check(example)
+        run_page_example(eval_example, example, update=eval_example.update_examples)

@@ -21,6 +21,7 @@ from kit import (
     planned_stage_problems,
     reference_stage_problems,
     run_in_stage,
+    run_page_example,
     run_stage_suite,
     run_tool,
     stage_dependency_problems,
@@ -57,6 +58,34 @@ def test_a_wrong_printed_output_fails(tmp_path: Path, eval_example: EvalExample)
 
     with pytest.raises(pytest.fail.Exception, match="Print output changed"):
         eval_example.run_print_check(example)
+
+
+def test_an_example_that_raises_fails_with_its_error(
+    tmp_path: Path, eval_example: EvalExample
+) -> None:
+    page = write_page(
+        tmp_path,
+        """
+        ```python
+        import asyncio
+
+
+        async def main() -> None:
+            raise ValueError("the example's own error")
+
+
+        asyncio.run(main())
+        ```
+        """,
+    )
+    [example] = find_examples(str(page))
+
+    with pytest.raises(pytest.fail.Exception) as failed:
+        run_page_example(eval_example, example)
+
+    report = str(failed.value)
+    assert "ValueError: the example's own error" in report
+    assert f"{page}:" in report  # the page's lines it passed through
 
 
 def test_a_right_printed_output_passes(tmp_path: Path, eval_example: EvalExample) -> None:
