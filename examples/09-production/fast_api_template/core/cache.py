@@ -5,17 +5,28 @@ workers or replicas, a write in one process must invalidate what the others cach
 URL in the settings moves the cache to Redis, which every process shares.
 
 A cache is an optimisation, never a dependency: when Redis does not answer, a read is a miss
-and goes to the database, and the service stays up.
+and goes to the database, and the service stays up. After a failure the cache is skipped for a
+while, so that a hung Redis costs one wait of `redis.timeout`, not one per call of every request.
 """
 
 import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, Final
 
-from cashews import Cache
+from cashews import Cache, Command
+from cashews.backends.interface import Backend
+from cashews.exceptions import CacheBackendInteractionError
+from redis.exceptions import RedisError
 
 from fast_api_template.config import Settings
 
+logger = logging.getLogger(__name__)
+
 # Entries of a process's own memory: a bound, so that a cache cannot grow until it fails.
-MEMORY_ENTRIES = 10_000
+MEMORY_ENTRIES: Final = 10_000
+# After Redis fails to answer, every call skips the cache for this long, then tries it again.
+PAUSE_SECONDS: Final = 10.0
 
 
 # --8<-- [start:create_cache]
@@ -33,8 +44,11 @@ def create_cache(settings: Settings) -> Cache:
         return cache
     cache.setup(
         settings.redis.url.get_secret_value(),
-        # A Redis error is a cache miss, not an error of the request.
-        suppress=True,
+        # A Redis error is a cache miss, not an error of the request: the breaker turns it
+        # into one, and skips Redis for a while after (cashews' own `suppress` would ask it
+        # again on every call).
+        middlewares=(Breaker(),),
+        suppress=False,
         socket_connect_timeout=settings.redis.timeout,
         socket_timeout=settings.redis.timeout,
         # Values are pickled: signed with a key of the service, so that whoever can write to
@@ -42,7 +56,6 @@ def create_cache(settings: Settings) -> Cache:
         secret=settings.security.secret_key.get_secret_value(),
         digestmod="sha256",
     )
-    _one_line_per_failure()
     return cache
 
 
@@ -57,18 +70,57 @@ def _switch_off(cache: Cache) -> None:
     backend.enable_by_default = False
 
 
-class _WithoutTraceback(logging.Filter):
-    """Keep a record's message, drop its traceback: a failing Redis is not a bug."""
+# --8<-- [start:breaker]
+class Breaker:
+    """A cashews middleware: a failed call to Redis is a miss, and opens the breaker.
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.exc_info = None
-        record.exc_text = None
-        return True
+    While it is open, no call reaches Redis: each answers at once as a miss would. The first
+    call after `pause_seconds` tries Redis again.
+    """
+
+    def __init__(self, pause_seconds: float = PAUSE_SECONDS) -> None:
+        self.pause_seconds = pause_seconds
+        self._open_until = 0.0
+
+    @property
+    def is_open(self) -> bool:
+        """Whether calls skip Redis now."""
+        return time.monotonic() < self._open_until
+
+    async def __call__(
+        self,
+        call: Callable[..., Awaitable[Any]],
+        cmd: Command,
+        backend: Backend,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        """Run one cache command, or answer it as a miss."""
+        del backend  # one breaker per cache, whichever backend cashews passes
+        if self.is_open:
+            return as_a_miss(cmd, kwargs)
+        try:
+            return await call(*args, **kwargs)
+        # cashews wraps the Redis client's errors in CacheBackendInteractionError; OSError: a
+        # refused or reset connection that neither wrapped.
+        except (CacheBackendInteractionError, RedisError, OSError) as error:
+            self._open_until = time.monotonic() + self.pause_seconds
+            # One line per outage, not a traceback per request.
+            logger.warning(
+                "cache unavailable for %.0f s: %s", self.pause_seconds, type(error).__name__
+            )
+            return as_a_miss(cmd, kwargs)
 
 
-def _one_line_per_failure() -> None:
-    # cashews logs each suppressed Redis error with its traceback: one per request while
-    # Redis is down, a storm that would bury everything else.
-    redis_logger = logging.getLogger("cashews.backends.redis.client")
-    if not any(isinstance(f, _WithoutTraceback) for f in redis_logger.filters):
-        redis_logger.addFilter(_WithoutTraceback())
+def as_a_miss(cmd: Command, kwargs: dict[str, Any]) -> Any:
+    """Answer a command as an empty cache would, so that the caller goes to the database."""
+    if cmd is Command.GET:
+        return kwargs.get("default")
+    if cmd is Command.SET_LOCK:
+        return True  # each request fills the entry for itself, as with no lock
+    if cmd in {Command.SET, Command.EXISTS, Command.IS_LOCKED}:
+        return False
+    return None
+
+
+# --8<-- [end:breaker]

@@ -1,13 +1,14 @@
 """Summaries: one query whatever the number of projects, cached until a write changes them."""
 
 import contextvars
+import time
 from collections.abc import AsyncIterator
 
 import anyio
 import pytest
 from cashews import Cache
 from conftest import key_prefix, redis_url
-from faults import faulty_proxy
+from faults import Mode, faulty_proxy
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 from statements import queries, recorded_statements
@@ -255,8 +256,9 @@ async def test_a_write_in_one_process_refreshes_the_others(
     await other_process.close()
 
 
+@pytest.mark.parametrize("fault", ["refuse", "hang"])
 async def test_with_redis_down_reads_go_to_the_database(
-    engine: AsyncEngine, session: AsyncSession, owner: User
+    engine: AsyncEngine, session: AsyncSession, owner: User, fault: Mode
 ) -> None:
     await add_projects(session, owner, 2, tasks_each=3)
     async with faulty_proxy(redis_url()) as proxy:
@@ -266,10 +268,18 @@ async def test_with_redis_down_reads_go_to_the_database(
             session, cache, owner=owner, ttl_seconds=TTL, namespace=redis.key_prefix
         )
         up = await service.first(10)
-        await proxy.set_mode("refuse")
+        await proxy.set_mode(fault)
         with recorded_statements(engine) as statements:
+            started = time.monotonic()
             down = await service.first(10)
+            first_wait = time.monotonic() - started
+            started = time.monotonic()
+            again = await service.first(10)
+            second_wait = time.monotonic() - started
         await cache.close()
 
-    assert down == up
-    assert len(queries(statements)) == 1  # answered from the database
+    assert down == again == up
+    assert len(queries(statements)) == 2  # both answered from the database
+    # One bounded wait for a Redis that does not answer, then none while the cache is skipped.
+    assert first_wait < 2 * redis.timeout
+    assert second_wait < redis.timeout / 2
