@@ -12,7 +12,7 @@ work on a cheap route. Here two layers do it all:
 
 CORS, when configured, sits between them, so that its headers reach the guard's answers too.
 The concerns stay apart as plain objects that say which headers to add (core/headers.py,
-api/versioning.py). The stage page shows the profile before and after.
+api/versioning.py). The guide's page on the edge shows the profile before and after.
 
 Pure ASGI rather than `BaseHTTPMiddleware`: nothing is buffered or re-wrapped, and the logging
 context bound here is the one that the endpoint runs in.

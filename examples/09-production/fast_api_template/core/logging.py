@@ -9,7 +9,7 @@ production, readable columns in development.
 
 Rendering once matters on the hot path: the access line of every request. Handing structlog's
 event to `logging` to render there costs a second record and a second pass over the event;
-the stage page measures the difference.
+the guide's page on the edge measures the difference.
 """
 
 import io
@@ -93,7 +93,7 @@ FOREIGN_PROCESSORS: Final[tuple[Processor, ...]] = (
 
 
 def _orjson_dumps(event: Any, **options: Any) -> str:
-    """Serialise with orjson, several times faster than the json module on a log line."""
+    """Serialise with orjson, which writes bytes in one call, instead of the json module."""
     return orjson.dumps(event, default=options.get("default")).decode()
 
 
