@@ -7,16 +7,23 @@ URL in the settings moves the cache to Redis, which every process shares.
 A cache is an optimisation, never a dependency: when Redis does not answer, a read is a miss
 and goes to the database, and the service stays up. After a failure the cache is skipped for a
 while, so that a hung Redis costs one wait of `redis.timeout`, not one per call of every request.
+
+Nor is what it holds trusted: whoever can write to Redis can put any bytes under any key. So
+the cache holds JSON, which is data and never code (no pickle, whatever signs it), and a value
+is read back only when it has the shape that its reader expects (`JsonEntries`); anything else
+is a miss.
 """
 
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, Final
+from typing import Any, Final, Generic, TypeVar
 
 from cashews import Cache, Command
 from cashews.backends.interface import Backend
 from cashews.exceptions import CacheBackendInteractionError
+from cashews.picklers import PicklerType
+from pydantic import TypeAdapter, ValidationError
 from redis.exceptions import RedisError
 
 from fast_api_template.config import Settings
@@ -27,6 +34,11 @@ logger = logging.getLogger(__name__)
 MEMORY_ENTRIES: Final = 10_000
 # After Redis fails to answer, every call skips the cache for this long, then tries it again.
 PAUSE_SECONDS: Final = 10.0
+# cashews stores bytes as they are, behind this tag of its own, and reads back the same bytes.
+# Without a `secret`, its "null" pickler never unpickles: what it does not know is a miss.
+DATA_ONLY: Final = PicklerType.NULL
+
+ValueT = TypeVar("ValueT")
 
 
 # --8<-- [start:create_cache]
@@ -40,7 +52,7 @@ def create_cache(settings: Settings) -> Cache:
         _switch_off(cache)
         return cache
     if settings.redis.url is None:
-        cache.setup("mem://", size=MEMORY_ENTRIES)
+        cache.setup("mem://", size=MEMORY_ENTRIES, pickle_type=DATA_ONLY)
         return cache
     cache.setup(
         settings.redis.url.get_secret_value(),
@@ -51,15 +63,93 @@ def create_cache(settings: Settings) -> Cache:
         suppress=False,
         socket_connect_timeout=settings.redis.timeout,
         socket_timeout=settings.redis.timeout,
-        # Values are pickled: signed with a key of the service, so that whoever can write to
-        # Redis cannot make a process unpickle what they like.
-        secret=settings.security.secret_key.get_secret_value(),
-        digestmod="sha256",
+        # cashews pickles values in Redis by default, and a pickle runs code when it is read.
+        # Its `secret` signs them, but a stored value names its own signing algorithm, and
+        # "sum" is among those accepted: whoever writes to Redis can forge one. So no pickle
+        # at all (and no `secret`, which would turn it back on): the cache holds JSON bytes.
+        pickle_type=DATA_ONLY,
     )
     return cache
 
 
 # --8<-- [end:create_cache]
+
+
+# --8<-- [start:entries]
+class JsonEntries(Generic[ValueT]):
+    """Values of one type, kept in the cache as JSON and checked against that type when read.
+
+    What comes back from Redis is untrusted input: it is parsed as JSON (data, never code) and
+    validated by pydantic against the type. A value that is not JSON of that shape is a miss,
+    and the caller reads the database as on any other miss; its next write replaces the value.
+
+    Args:
+        shape: The type of the values, as a pydantic `TypeAdapter`.
+
+    """
+
+    def __init__(self, shape: TypeAdapter[ValueT]) -> None:
+        self.shape = shape
+
+    async def read(self, cache: Cache, key: str, *, report: bool = False) -> ValueT | None:
+        """Return the value kept under `key`, or None for a miss: nothing, or not of the shape.
+
+        Args:
+            cache: Where the value is kept.
+            key: Its key.
+            report: Log, in one line, a value that is there and unreadable. Only where no other
+                request writes the key (under its fill lock): elsewhere, a value written
+                between two calls would be taken for a bad one.
+
+        """
+        stored = await cache.get(key)
+        if stored is None:
+            # cashews answers None for bytes that it did not tag itself (a pickle, say).
+            if report and await cache.get_raw(key) is not None:
+                self._report(key, "not a value that cashews stored as bytes")
+            return None
+        if not isinstance(stored, bytes):
+            reason = f"{type(stored).__name__}, not JSON"
+        else:
+            try:
+                # strict: a string is not taken for a number, nor a number for a flag.
+                return self.shape.validate_json(stored, strict=True)
+            except ValidationError as error:
+                # The count and the first error's type only: the value is not for the logs.
+                first = error.errors(include_url=False, include_input=False)[0]["type"]
+                reason = f"{error.error_count()} errors, the first {first}"
+        if report:
+            self._report(key, reason)
+        return None
+
+    async def write(self, cache: Cache, key: str, value: ValueT, *, expire: float) -> None:
+        """Keep `value` under `key`, as JSON bytes, for `expire` seconds at most."""
+        await cache.set(key, self.shape.dump_json(value), expire=expire)
+
+    @staticmethod
+    def _report(key: str, reason: str) -> None:
+        # Planted, or written by an older version of the service: a miss either way.
+        logger.warning("cache entry %s ignored, read as a miss: %s", key, reason)
+
+
+def read_counter(key: str, stored: object) -> int | None:
+    """Return a counter that the cache keeps (cashews' `incr`): 0 when unset, None when corrupt.
+
+    Args:
+        key: Where `stored` was read, for the log line.
+        stored: What the cache answered.
+
+    """
+    if stored is None:
+        return 0
+    # A bool is an int in Python, and never a counter.
+    if isinstance(stored, int) and not isinstance(stored, bool):
+        return stored
+    logger.warning("cache counter %s ignored: %s, not a number", key, type(stored).__name__)
+    return None
+
+
+# --8<-- [end:entries]
 
 
 def _switch_off(cache: Cache) -> None:

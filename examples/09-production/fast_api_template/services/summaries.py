@@ -9,17 +9,20 @@ a thousand projects costs no more than one with twenty.
 A dashboard reads summaries far more often than tasks change, so they are cached (cache-aside):
 a read looks in the cache first, and on a miss runs the query and keeps the result. A write to
 an owner's projects or tasks makes that owner's summaries stale, after its transaction commits.
+The cache holds them as JSON, and a cached value is used only if it has exactly their shape.
 """
 
 import contextlib
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
-from typing import Any, Final
+from dataclasses import dataclass
+from typing import Final
 
 from cashews import Cache
+from pydantic import TypeAdapter
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from fast_api_template.core.cache import JsonEntries, read_counter
 from fast_api_template.models import Project, Task, User
 from fast_api_template.models.domain.task import TaskStatus
 
@@ -39,6 +42,10 @@ class ProjectSummary:
     todo: int
     doing: int
     done: int
+
+
+# How the summaries are kept in the cache: JSON, read back only with exactly this shape.
+SUMMARIES: Final = JsonEntries(TypeAdapter(list[ProjectSummary]))
 
 
 # --8<-- [start:query]
@@ -102,34 +109,42 @@ class SummaryService:
 
     async def first(self, limit: int) -> list[ProjectSummary]:
         """Return the summaries of the owner's first `limit` projects, oldest first."""
-        key = f"{await self._generation()}:{limit}"
-        cached = await self.cache.get(key)
+        generation = await self._generation()
+        if generation is None:
+            # A counter that is not a number: no entry can be known to be current.
+            return await query_summaries(self.session, self.owner_id, limit)
+        key = entry_key(self.namespace, self.owner_id, generation, limit)
+        cached = await SUMMARIES.read(self.cache, key)
         if cached is None:
             cached = await self._fill(key, limit)
-        return [ProjectSummary(**summary) for summary in cached]
+        return cached
 
-    async def _fill(self, key: str, limit: int) -> list[dict[str, Any]]:
+    async def _fill(self, key: str, limit: int) -> list[ProjectSummary]:
         # When an entry expires under load, every request would run the query at once (a
         # stampede). One request fills it; the others wait for the lock, then read its result.
         # With Redis down, the cache answers every call as a miss (core/cache.py), the lock
         # included: each request then runs the query, and the service stays up.
         lock = self.cache.lock(f"{key}:lock", expire=FILL_LOCK_SECONDS, check_interval=0.01)
         async with lock:
-            cached: list[dict[str, Any]] | None = await self.cache.get(key)
+            cached = await SUMMARIES.read(self.cache, key, report=True)
             if cached is None:
-                summaries = await query_summaries(self.session, self.owner_id, limit)
-                cached = [asdict(summary) for summary in summaries]
-                await self.cache.set(key, cached, expire=self.ttl_seconds)
+                cached = await query_summaries(self.session, self.owner_id, limit)
+                await SUMMARIES.write(self.cache, key, cached, expire=self.ttl_seconds)
         return cached
 
-    async def _generation(self) -> str:
+    async def _generation(self) -> int | None:
         # A write does not delete an owner's entries: it starts a new generation of them (one
         # atomic increment, in memory or in Redis), and the old ones expire on their own.
-        generation = await self.cache.get(generation_key(self.namespace, self.owner_id), default=0)
-        return f"{self.namespace}:summaries:{self.owner_id}:{generation}"
+        key = generation_key(self.namespace, self.owner_id)
+        return read_counter(key, await self.cache.get(key))
 
 
 # --8<-- [end:service]
+
+
+def entry_key(namespace: str, owner_id: int, generation: int, limit: int) -> str:
+    """Name the entry of an owner's first `limit` summaries, in one generation of them."""
+    return f"{namespace}:summaries:{owner_id}:{generation}:{limit}"
 
 
 # --8<-- [start:invalidation]

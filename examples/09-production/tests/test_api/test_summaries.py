@@ -1,7 +1,15 @@
 """Project summaries over HTTP: correct, and fresh again as soon as a write commits."""
 
+import pickle
+
 import httpx
 import pytest
+from conftest import resources_of
+from fastapi import FastAPI
+
+from fast_api_template.models import User
+from fast_api_template.schemas.pagination import DEFAULT_LIMIT
+from fast_api_template.services.summaries import entry_key
 
 pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only]
 
@@ -57,3 +65,25 @@ async def test_the_limit_is_bounded(client: httpx.AsyncClient, limit: str) -> No
     response = await client.get(SUMMARIES, params={"limit": limit})
 
     assert response.status_code == 422
+
+
+class Boom:
+    """A pickle that raises when it is loaded: a 500 if the service ever loads one."""
+
+    def __reduce__(self) -> tuple[type[Exception], tuple[str]]:
+        return RuntimeError, ("a cached pickle was loaded",)
+
+
+@pytest.mark.parametrize("planted", [pickle.dumps(Boom()), b"bytes:" + pickle.dumps(Boom())])
+async def test_a_planted_cache_entry_is_never_an_error(
+    app: FastAPI, client: httpx.AsyncClient, user: User, planted: bytes
+) -> None:
+    await client.post("/api/v2/projects", json={"name": "Garden"})
+    resources = resources_of(app)
+    key = entry_key(resources.settings.redis.key_prefix, user.id or 0, 0, DEFAULT_LIMIT)
+    await resources.cache.set_raw(key, planted)
+
+    response = await client.get(SUMMARIES)
+
+    assert response.status_code == 200
+    assert [summary["name"] for summary in response.json()] == ["Garden"]

@@ -1,14 +1,21 @@
 """Summaries: one query whatever the number of projects, cached until a write changes them."""
 
 import contextvars
+import json
+import logging
+import pickle
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 
 import anyio
 import pytest
 from cashews import Cache
+from cashews.serialize import HashSigner
 from conftest import key_prefix, redis_url
 from faults import Mode, faulty_proxy
+from pydantic import TypeAdapter
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 from statements import queries, recorded_statements
@@ -21,6 +28,7 @@ from fast_api_template.services.projects import NewProject, ProjectService
 from fast_api_template.services.summaries import (
     ProjectSummary,
     SummaryService,
+    entry_key,
     forget_changed,
     generation_key,
     note_change,
@@ -283,3 +291,148 @@ async def test_with_redis_down_reads_go_to_the_database(
     # One bounded wait for a Redis that does not answer, then none while the cache is skipped.
     assert first_wait < 2 * redis.timeout
     assert second_wait < redis.timeout / 2
+
+
+# Whatever the cache holds is data. Whoever can write to Redis can put any bytes under any key
+# (and an older version of the service may have left pickles there): each is a miss, answered
+# from the database, and nothing in it ever runs.
+
+
+class RunsCode:
+    """A pickle that writes a file when it is loaded: the proof that loading it ran code."""
+
+    def __init__(self, proof: Path) -> None:
+        self.proof = proof
+
+    def __reduce__(self) -> tuple[Callable[..., object], tuple[str]]:
+        return exec, (f"open({str(self.proof)!r}, 'w').write('ran')",)
+
+
+PLANTED = [
+    "pickle",
+    "pickle tagged as bytes",
+    "pickle signed with sum",
+    "pickle signed with sha256",
+    "garbage",
+    "bytes, not JSON",
+    "JSON of another shape",
+    "JSON with a wrong type",
+    "JSON missing a field",
+    "a number",
+]
+
+
+def planted_value(kind: str, key: str, proof: Path) -> bytes:
+    """Bytes of one kind, as a writer to Redis could store them under `key`."""
+    code = pickle.dumps(RunsCode(proof))
+    # cashews' signature, made with the service's own key: what it checked before, and what
+    # the "sum" algorithm lets a writer forge without the key, by trying a few thousand values.
+    secret = Settings(env="test").security.secret_key.get_secret_value()
+    one = {"id": 1, "name": "Made up", "archived": False, "todo": 1, "doing": 0, "done": 0}
+    values = {
+        "pickle": code,
+        "pickle tagged as bytes": b"bytes:" + code,
+        "pickle signed with sum": HashSigner(secret, "sum").sign(key, code),
+        "pickle signed with sha256": HashSigner(secret, "sha256").sign(key, code),
+        "garbage": b"\x80\x04\xff\x00 not anything",
+        "bytes, not JSON": b"bytes:{not json",
+        "JSON of another shape": b"bytes:" + json.dumps(one).encode(),
+        "JSON with a wrong type": b"bytes:" + json.dumps([{**one, "todo": "1"}]).encode(),
+        "JSON missing a field": b"bytes:" + json.dumps([{"id": 1, "name": "x"}]).encode(),
+        "a number": b"12345",
+    }
+    return values[kind]
+
+
+Plant = Callable[[str, bytes], Awaitable[object]]
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def planted_cache(request: pytest.FixtureRequest) -> AsyncIterator[tuple[Cache, str, Plant]]:
+    """A cache as the service sets it up, its namespace, and a way to write raw bytes in it."""
+    if request.param == "memory":
+        settings = Settings(env="test")
+        cache = create_cache(settings)
+        yield cache, NAMESPACE, cache.set_raw  # cashews' own way in, past its serializer
+        return
+    settings = Settings(env="test", redis={"url": redis_url(), "key_prefix": key_prefix()})
+    cache = create_cache(settings)
+    # Another client of the same Redis: a writer that is not the service.
+    async with Redis.from_url(redis_url()) as writer:
+        yield cache, settings.redis.key_prefix, writer.set
+    await cache.delete_match(f"{settings.redis.key_prefix}:*")
+    await cache.close()
+
+
+def cache_warnings(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == "fast_api_template.core.cache"]
+
+
+@pytest.mark.parametrize("kind", PLANTED)
+async def test_a_planted_entry_is_a_miss_and_never_runs(
+    engine: AsyncEngine,
+    session: AsyncSession,
+    owner: User,
+    planted_cache: tuple[Cache, str, Plant],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    kind: str,
+) -> None:
+    cache, namespace, plant = planted_cache
+    await add_projects(session, owner, 2, tasks_each=3)
+    expected = await query_summaries(session, owner.id or 0, limit=10)
+    # The exact key of the service's next read: generation 0, ten projects.
+    key = entry_key(namespace, owner.id or 0, 0, 10)
+    proof = tmp_path / "ran"
+    await plant(key, planted_value(kind, key, proof))
+    service = SummaryService(session, cache, owner=owner, ttl_seconds=TTL, namespace=namespace)
+
+    with recorded_statements(engine) as statements, caplog.at_level(logging.WARNING):
+        read = await service.first(10)
+    with recorded_statements(engine) as next_read:
+        again = await service.first(10)
+
+    assert read == again == expected  # from the database, then from the cache
+    assert len(queries(statements)) == 1
+    assert queries(next_read) == []  # the fill wrote a good entry over the planted one
+    assert not proof.exists()  # nothing in it ran
+    warnings = cache_warnings(caplog)
+    assert len(warnings) == 1  # one line per read that met it, no traceback
+    assert key in warnings[0].getMessage()
+    assert "\n" not in warnings[0].getMessage()
+    assert warnings[0].exc_info is None
+
+
+async def test_a_planted_generation_sends_reads_to_the_database(
+    engine: AsyncEngine,
+    session: AsyncSession,
+    owner: User,
+    planted_cache: tuple[Cache, str, Plant],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    cache, namespace, plant = planted_cache
+    await add_projects(session, owner, 1, tasks_each=1)
+    await plant(generation_key(namespace, owner.id or 0), b"bytes:not a number")
+    service = SummaryService(session, cache, owner=owner, ttl_seconds=TTL, namespace=namespace)
+
+    with recorded_statements(engine) as statements, caplog.at_level(logging.WARNING):
+        first, second = await service.first(10), await service.first(10)
+
+    assert first == second == await query_summaries(session, owner.id or 0, limit=10)
+    # No entry can be known to be current, so none is used.
+    assert len(queries(statements)) == 2
+    assert len(cache_warnings(caplog)) == 2
+
+
+async def test_the_cache_holds_json(
+    session: AsyncSession, owner: User, planted_cache: tuple[Cache, str, Plant]
+) -> None:
+    cache, namespace, _ = planted_cache
+    await add_projects(session, owner, 1, tasks_each=1)
+    service = SummaryService(session, cache, owner=owner, ttl_seconds=TTL, namespace=namespace)
+
+    summaries = await service.first(10)
+    stored = await cache.get_raw(entry_key(namespace, owner.id or 0, 0, 10))
+
+    # cashews' tag for bytes kept as they are, then the JSON: nothing that a loader could run.
+    assert stored.removeprefix(b"bytes:") == TypeAdapter(list[ProjectSummary]).dump_json(summaries)
