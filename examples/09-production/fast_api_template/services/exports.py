@@ -103,9 +103,12 @@ def neutralise(cell: str) -> str:
 
 
 def render_csv(rows: Iterable[Sequence[object]]) -> str:
-    """Write rows of `CSV_COLUMNS` as CSV, header first (RFC 4180: CRLF, quotes as needed)."""
+    """Write rows of `CSV_COLUMNS` as CSV, header first (RFC 4180: CRLF, every field quoted)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    # Every field quoted, not only those with a comma: a spreadsheet set to split columns on
+    # ";" or a tab would cut `x;=1+1` into a second cell that starts with "=" and runs. Inside
+    # quotes, nothing splits a cell.
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
     writer.writerow(CSV_COLUMNS)
     for row in rows:
         writer.writerow([neutralise(_text(value)) for value in row])

@@ -24,6 +24,7 @@ from fast_api_template.models.domain.export_job import ExportStatus
 from fast_api_template.services import exports
 from fast_api_template.services.exceptions import ProjectNotFoundError
 from fast_api_template.services.exports import (
+    FORMULA_STARTS,
     GAVE_UP,
     UNEXPECTED,
     ExportNotFoundError,
@@ -61,7 +62,48 @@ def test_the_file_has_a_header_and_guards_every_cell() -> None:
         ["1", "'=cmd", "todo"],
         ["2", 'Say "hi",\nthen go', "done"],
     ]
-    assert text.startswith("id,title,status,created_at,updated_at\r\n")
+    assert text.startswith('"id","title","status","created_at","updated_at"\r\n')
+
+
+def cells_outside_quotes(line: str, separator: str) -> list[str]:
+    """Split a line as a spreadsheet does with `separator`: never inside double quotes."""
+    cells, cell, quoted = [], "", False
+    for char in line:
+        if char == '"':
+            quoted = not quoted
+        elif char == separator and not quoted:
+            cells.append(cell)
+            cell = ""
+            continue
+        cell += char
+    return [*cells, cell]
+
+
+HOSTILE_TITLES = [
+    "x;=1+1;y",
+    ";=1+1",
+    "x\t=1+1",
+    "\t=1+1",
+    "a|@x",
+    "a,-1",
+    "=1+1",
+    "+1",
+    "-1",
+    "@A1",
+]
+
+
+@pytest.mark.parametrize("separator", [",", ";", "\t", "|"])
+@pytest.mark.parametrize("title", HOSTILE_TITLES)
+def test_no_separator_lets_a_cell_start_a_formula(separator: str, title: str) -> None:
+    text = render_csv([(1, title, "todo")])
+    line = text.splitlines()[1]
+
+    # Every field in quotes: a spreadsheet that splits columns on ";" or a tab, not on the
+    # file's commas, still finds no cell that starts inside a title.
+    assert line == f'"1","{neutralise(title)}","todo"'
+    cells = [cell.strip('"') for cell in cells_outside_quotes(line, separator)]
+    assert not [cell for cell in cells if cell.startswith(FORMULA_STARTS)]
 
 
 # --8<-- [end:csv]
