@@ -14,7 +14,13 @@ from benchmarks import ASSETS, RESULTS
 from benchmarks.case import Case
 from benchmarks.cases import CASES
 from benchmarks.context import RunContext
-from benchmarks.documents import build_document, load_average, write_case, write_summary
+from benchmarks.documents import (
+    build_document,
+    load_average,
+    rendered_table,
+    write_case,
+    write_summary,
+)
 from benchmarks.freshness import check
 from benchmarks.load import (
     INSTALL_HINT,
@@ -25,6 +31,7 @@ from benchmarks.load import (
     find_wrk,
 )
 from benchmarks.machine import describe
+from benchmarks.report import read_documents
 from benchmarks.servers import CpuPlan
 from benchmarks.services import fresh_database, fresh_redis
 from benchmarks.stages import StageFinder, prepare
@@ -104,6 +111,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_true",
         help="run nothing: check that the results on disk are current",
     )
+    parser.add_argument(
+        "--render",
+        action="store_true",
+        help="measure nothing: draw every table and plot again from the stored JSON results "
+        "(after a change to how results are shown)",
+    )
     parser.add_argument("--list", action="store_true", help="list the cases and exit")
     return parser.parse_args(argv)
 
@@ -119,7 +132,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     assets = options.assets or (results if options.results else ASSETS)
     if options.check:
         return check(results, assets)
+    if options.render:
+        return render(results, assets)
     return run(options)
+
+
+def render(results: Path, assets: Path) -> int:
+    """Write every case's table and plot again from its JSON results, which stay as they are."""
+    for name, document in read_documents(results).items():
+        case = CASES.get(name)
+        if case is None:
+            print(f"{name}.json: no case is called {name!r}", file=sys.stderr)
+            return 1
+        (results / f"{name}.md").write_text(rendered_table(case, document), encoding="utf-8")
+        if not document["setup"]["smoke"]:
+            case.plot(document, assets / f"{name}.svg")
+    write_summary(results)
+    print(f"drew the tables in {results} and the plots in {assets} again")
+    return 0
 
 
 def selected_cases(options: argparse.Namespace) -> list[Case]:

@@ -53,7 +53,7 @@ def comparison_table(document: Document) -> str:
     """Render a two-sided comparison: both sides' medians, then the ratio under its metric."""
     figures = document["figures"]
     metric = figures["metric"]
-    header = "| | " + " | ".join(title for _, title in _COLUMNS) + " |"
+    header = "| setup | " + " | ".join(title for _, title in _COLUMNS) + " |"
     lines = [header, "|:--|" + "--:|" * len(_COLUMNS)]
     for side in ("baseline", "subject"):
         medians = figures[side]["median"]

@@ -380,7 +380,7 @@ def _latencies(seconds: list[float]) -> dict[str, float | int]:
 def table(document: Document) -> str:
     """Render one line per side (p50, p99, exports), the queued side's whole wait, the ratio."""
     figures = document["figures"]
-    lines = ["| | p50 latency | p99 latency | exports |", "|:--|--:|--:|--:|"]
+    lines = ["| export | p50 latency | p99 latency | exports |", "|:--|--:|--:|--:|"]
     for key, label, _ in SIDES:
         row = figures["rows"][key]
         cells = [format_figure(row["p50_ms"], "ms"), format_figure(row["p99_ms"], "ms")]

@@ -86,7 +86,7 @@ def table(document: Document) -> str:
     """One row per app: its CPU per request, and that time split between the parts."""
     apps = document["figures"]["apps"]
     bare = next(iter(apps.values()))["cpu_us"]
-    header = "| | CPU per request | bare / this | " + " | ".join(PARTS) + " |"
+    header = "| app | CPU per request | bare / this | " + " | ".join(PARTS) + " |"
     lines = [header, "|:--|--:|--:|" + "--:|" * len(PARTS)]
     for label, figures in apps.items():
         cpu = figures["cpu_us"]
