@@ -5,7 +5,8 @@ for development and tests. With a Redis URL, jobs go to a Redis stream that work
 read (`taskiq worker fast_api_template.worker:broker`): a job waits there while the API
 restarts, and a slow one never holds an API process.
 
-The API queues a job by its task name, with `enqueue`: it never imports the worker's code.
+The endpoints and services queue a job by its task name, with `enqueue`, and import nothing of
+the worker's code; the app factory (`app.py`) does, to register the jobs on the broker.
 """
 
 import asyncio
