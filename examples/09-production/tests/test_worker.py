@@ -5,6 +5,8 @@ one, as in production, else on a SQLite file that both processes open.
 """
 
 import asyncio
+import csv
+import io
 import os
 import subprocess
 import sys
@@ -161,7 +163,7 @@ async def test_a_worker_runs_the_job_and_the_job_outlives_the_api(
 
     assert worker_process.poll() is None, "the worker stopped"
     assert (job["status"], job["attempts"], job["error"]) == ("done", 1, None)
-    assert [row.split(",")[1] for row in file.text.splitlines()] == ["title", "Dig"]
+    assert [row[1] for row in csv.reader(io.StringIO(file.text))] == ["title", "Dig"]
 
 
 # --8<-- [end:end_to_end]

@@ -203,20 +203,23 @@ class ExportService:
         """Return one of the acting user's export jobs, without its file.
 
         Raises:
-            ExportNotFoundError: No such job, or the acting user may not see it.
+            ExportNotFoundError: No such job, or the acting user may not see it or, any
+                longer, its project.
 
         """
         query = self._jobs().where(col(ExportJob.id) == job_id, *self._visible())
         job = (await self.session.exec(query)).first()
         if job is None:
             raise ExportNotFoundError(job_id)
+        await self._check_project(job)
         return job
 
     async def file(self, job_id: uuid.UUID) -> ExportFile:
         """Return the file of one of the acting user's finished exports.
 
         Raises:
-            ExportNotFoundError: No such job, or the acting user may not see it.
+            ExportNotFoundError: No such job, or the acting user may not see it or, any
+                longer, its project.
             ExportNotReadyError: The job is not done: queued, running or failed.
 
         """
@@ -224,6 +227,7 @@ class ExportService:
         job = (await self.session.exec(query)).first()
         if job is None:
             raise ExportNotFoundError(job_id)
+        await self._check_project(job)
         if job.status != ExportStatus.DONE or job.result is None:
             raise ExportNotReadyError(job)
         return ExportFile(filename=f"project-{job.project_id}-tasks.csv", content=job.result)
@@ -233,6 +237,15 @@ class ExportService:
         if self.projects.sees_all:
             return []
         return [col(ExportJob.owner_id) == self.projects.owner_id]
+
+    async def _check_project(self, job: ExportJob) -> None:
+        # A job holds a copy of its project's tasks, so reading it needs the right to see the
+        # project now, not only when the export was asked for: an admin who exported another
+        # user's project and has been demoted since must not download it.
+        try:
+            await self.projects.check_visible(job.project_id)
+        except ProjectNotFoundError:
+            raise ExportNotFoundError(job.id) from None
 
     @staticmethod
     def _jobs() -> SelectOfScalar[ExportJob]:

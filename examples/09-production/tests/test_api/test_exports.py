@@ -265,6 +265,36 @@ async def test_another_user_sees_no_job(
     assert admin.json()["status"] == "done"
 
 
+async def set_admin(app: FastAPI, user: User, *, is_admin: bool) -> None:
+    """Change a user's role in the database, as an operator would."""
+    async with transaction(resources_of(app).session_factory) as session:
+        stored = await session.get(User, user.id)
+        assert stored is not None
+        stored.is_admin = is_admin
+
+
+@pytest.mark.sqlite_only
+async def test_a_demoted_admin_no_longer_gets_the_exports_they_made(
+    app: FastAPI, client: httpx.AsyncClient, make_user: UserFactory, auth_headers: HeadersFactory
+) -> None:
+    project_id = await add_project(client, ["Dig"])  # the client's project, not root's
+    root = await make_user("root@example.com", is_admin=True)
+
+    async with make_client(app) as admin:
+        admin.headers.update(auth_headers(root))
+        job_url = (await admin.post(exports_of(project_id))).headers["location"]
+        await wait_for_jobs(app)
+        while_admin = await admin.get(f"{job_url}/file")
+        await set_admin(app, root, is_admin=False)
+        job = await admin.get(job_url)
+        file = await admin.get(f"{job_url}/file")
+
+    assert while_admin.status_code == 200
+    # The job is still theirs, but its project is not: not found, like the project itself.
+    assert assert_problem(job, 404)["type"] == "/problems/export-not-found"
+    assert assert_problem(file, 404)["type"] == "/problems/export-not-found"
+
+
 # --8<-- [start:queue_down]
 class UnreachableQueue(InMemoryBroker):
     """A broker whose queue does not answer, as Redis when it is down."""
@@ -365,7 +395,7 @@ async def test_a_job_outlives_the_app_that_made_it(
     assert second is not first
     assert job.json()["id"] == accepted.json()["id"]
     assert job.json()["status"] == "done"
-    assert file.text.splitlines()[1].split(",")[1] == "Dig"
+    assert [row[1] for row in csv.reader(io.StringIO(file.text))] == ["title", "Dig"]
 
 
 # --8<-- [end:restart]

@@ -10,6 +10,8 @@ Needs PostgreSQL, Redis and HAProxy; fails without them when REQUIRE_SERVICES=1.
 """
 
 import asyncio
+import csv
+import io
 import json
 import os
 import secrets
@@ -301,7 +303,7 @@ def test_an_export_queued_on_one_replica_runs_on_the_worker_and_is_read_on_the_o
 
     assert (job["status"], job["attempts"]) == ("done", 1)
     assert ("export_done", job["id"]) in worker_events(topology.worker)
-    assert [line.split(",")[1] for line in file.text.splitlines()] == ["title", "Sweep"]
+    assert [row[1] for row in csv.reader(io.StringIO(file.text))] == ["title", "Sweep"]
 
 
 def worker_events(worker: Process) -> set[tuple[str, str]]:
