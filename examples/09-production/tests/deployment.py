@@ -26,7 +26,13 @@ from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel
 
 from fast_api_template.app import create_app
-from fast_api_template.config import Environment, Settings, env_var_name
+from fast_api_template.config import (
+    ConfigurationError,
+    Environment,
+    Settings,
+    env_var_name,
+    load_settings,
+)
 
 STAGE_ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = STAGE_ROOT / "Dockerfile"
@@ -188,6 +194,40 @@ def kubernetes_manifests() -> dict[str, dict[str, Any]]:
         for path in sorted(KUBERNETES.glob("*.yaml"))
         if path.name != "kustomization.yaml"
     }
+
+
+def interpolated(environment: Mapping[str, str], values: Mapping[str, str]) -> dict[str, str]:
+    """Compose's environment with each ${NAME}, ${NAME:?error} or ${NAME:-default} filled in.
+
+    Args:
+        environment: The variables as the compose file writes them.
+        values: What .env would give each NAME.
+
+    """
+    pattern = re.compile(r"\$\{(\w+)(?::?[?-][^}]*)?\}")
+    return {
+        name: pattern.sub(lambda match: values[match[1]], str(value))
+        for name, value in environment.items()
+    }
+
+
+def production_problems_of(environment: Mapping[str, str]) -> list[str]:
+    """What production refuses in `environment`, read as the service reads its own.
+
+    Only the FAST_API_TEMPLATE_ variables are set, for the time of the call, in a directory
+    without `.env` files (the tests run in one).
+    """
+    settings = {name: value for name, value in environment.items() if name.startswith(PREFIX)}
+    before = dict(os.environ)
+    os.environ.update(settings)
+    try:
+        load_settings()
+    except ConfigurationError as error:
+        return list(error.problems)
+    finally:
+        os.environ.clear()
+        os.environ.update(before)
+    return []
 
 
 def setting_names(model: type[BaseModel] = Settings, path: tuple[str, ...] = ()) -> set[str]:

@@ -5,8 +5,10 @@ it), then read for what the schema cannot know: the order of start-up, the profi
 settings it sets, and whether PostgreSQL accepts every connection its processes may open.
 """
 
+import secrets
 import subprocess
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from deployment import (
@@ -18,15 +20,18 @@ from deployment import (
     executable,
     haproxy,
     image_environment,
+    interpolated,
     last,
     option_value,
     prod_stages,
+    production_problems_of,
     proxy_config,
     setting_names,
 )
 
 from fast_api_template.config import DatabaseSettings
 
+REDIS_URL = "FAST_API_TEMPLATE_REDIS__URL"
 # taskiq worker's default number of processes, when --workers is not given.
 TASKIQ_DEFAULT_WORKERS = 2
 # Connections that PostgreSQL keeps for superusers (its default), out of max_connections.
@@ -107,6 +112,40 @@ def test_every_variable_it_sets_is_a_setting() -> None:
         variables = service.get("environment", {})
         unknown = {v for v in variables if v.startswith("FAST_API_TEMPLATE_")} - known
         assert not unknown, f"{name} sets variables that no setting reads: {unknown}"
+
+
+# What each ${NAME} of the compose file gets from .env: values as the file's header says to
+# generate them.
+DOT_ENV = {
+    name: secrets.token_urlsafe(32)
+    for name in ("POSTGRES_PASSWORD", "REDIS_PASSWORD", "FAST_API_TEMPLATE_SECURITY__SECRET_KEY")
+}
+
+
+@pytest.mark.parametrize("service", ["api", "worker", "migrate"])
+def test_prod_passes_the_checks_of_production(service: str) -> None:
+    # The image's environment (FAST_API_TEMPLATE_ENV=prod), then the service's own settings.
+    environment = image_environment(prod_stages(), "prod") | interpolated(
+        services()[service]["environment"], DOT_ENV
+    )
+
+    # Redis with a password among them: production refuses a Redis URL without one.
+    assert production_problems_of(environment) == []
+
+
+def test_redis_asks_for_the_password_that_the_service_sends() -> None:
+    redis = services()["redis"]
+    command = redis["command"]
+    url = urlsplit(interpolated(services()["api"]["environment"], DOT_ENV)[REDIS_URL])
+
+    assert command[: command.index("--requirepass") + 2] == [
+        "redis-server",
+        "--requirepass",
+        "${REDIS_PASSWORD:?set REDIS_PASSWORD in .env}",
+    ]
+    assert url.password == DOT_ENV["REDIS_PASSWORD"]
+    # Its health check, too: redis-cli reads the password from REDISCLI_AUTH.
+    assert redis["environment"]["REDISCLI_AUTH"] == command[command.index("--requirepass") + 1]
 
 
 def most_connections(service: dict[str, Any], processes: int) -> int:

@@ -7,6 +7,7 @@ PostgreSQL accepts the connections of the most pods the autoscaler may start.
 """
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import kubernetes_validate  # type: ignore[import-untyped]  # ships no type hints
 import pytest
@@ -20,6 +21,7 @@ from deployment import (
     last,
     option_value,
     prod_stages,
+    production_problems_of,
     setting_names,
 )
 
@@ -68,6 +70,19 @@ def test_every_key_of_the_config_and_the_secret_is_a_setting() -> None:
         "FAST_API_TEMPLATE_REDIS__URL",
         "FAST_API_TEMPLATE_SECURITY__SECRET_KEY",
     } <= set(manifests["secret.yaml"]["stringData"])
+
+
+def test_production_takes_the_redis_url_of_the_secret() -> None:
+    manifests = kubernetes_manifests()
+    environment = manifests["configmap.yaml"]["data"] | manifests["secret.yaml"]["stringData"]
+    redis_url = urlsplit(environment["FAST_API_TEMPLATE_REDIS__URL"])
+
+    # The secret's placeholders are refused (that is what they are for); its Redis URL is not:
+    # it has a password, and TLS, since a cluster's network is shared.
+    problems = production_problems_of(environment)
+    assert problems, "the placeholders of secret.yaml must not pass as production values"
+    assert [line for line in problems if "REDIS" in line] == []
+    assert (redis_url.scheme, bool(redis_url.password)) == ("rediss", True)
 
 
 def test_every_pod_reads_the_config_and_the_secret() -> None:
