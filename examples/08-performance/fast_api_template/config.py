@@ -20,6 +20,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 from pydantic import (
@@ -183,12 +184,18 @@ class SecuritySettings(BaseModel):
     access_token_minutes: int = Field(
         default=15,
         ge=1,
-        description="Minutes before an access token expires. Keep it short: it cannot be revoked.",
+        description=(
+            "Minutes before an access token expires. Keep it short: a logout ends its refresh "
+            "token at once, the access token only when it expires."
+        ),
     )
     refresh_token_days: int = Field(
         default=14,
         ge=1,
-        description="Days before an unused refresh token expires; each refresh issues a new one.",
+        description=(
+            "Days before an unused refresh token expires, never past its session's end "
+            "(session_hours); each refresh issues a new one."
+        ),
     )
     password_time_cost: int = Field(
         default=3,
@@ -211,12 +218,39 @@ class SecuritySettings(BaseModel):
     login_attempts: int = Field(
         default=5,
         ge=1,
-        description="Failed logins allowed per account, and per client address, in one window.",
+        description=(
+            "Failed logins allowed per account from one client address (an IPv6 /64 counts "
+            "as one address) in one window."
+        ),
+    )
+    login_address_attempts: int = Field(
+        default=20,
+        ge=1,
+        description="Failed logins allowed per client address, on all accounts, in one window.",
+    )
+    login_account_attempts: int = Field(
+        default=20,
+        ge=1,
+        description=(
+            "Failed logins allowed per account, from all addresses, in one window: the bound "
+            "on a guess spread over many addresses."
+        ),
     )
     login_window_seconds: int = Field(
         default=300,
         ge=1,
-        description="The window over which failed logins are counted, in seconds.",
+        description=(
+            "The window over which logins are counted, in seconds; it starts at the first "
+            "counted attempt."
+        ),
+    )
+    session_hours: int = Field(
+        default=12,
+        ge=1,
+        description=(
+            "Hours after a login when its session ends, however often its tokens are "
+            "refreshed: then the user logs in again."
+        ),
     )
     registration_attempts: int = Field(
         default=10,
@@ -247,6 +281,11 @@ class SecuritySettings(BaseModel):
         """How long an unused refresh token can be exchanged."""
         return timedelta(days=self.refresh_token_days)
 
+    @property
+    def session_lifetime(self) -> timedelta:
+        """How long after a login its tokens can be refreshed."""
+        return timedelta(hours=self.session_hours)
+
 
 class RedisSettings(BaseModel):
     """Redis, shared by every process of the service (login throttling)."""
@@ -256,8 +295,8 @@ class RedisSettings(BaseModel):
     url: SecretStr | None = Field(
         default=None,
         description=(
-            "redis://[:password@]host:6379/0 or rediss://... Empty: each process keeps its "
-            "counters in memory, which is right for one process only."
+            "redis://[user]:password@host:6379/0, or rediss://... for TLS. Empty: each process "
+            "keeps its counters in memory, which is right for one process only."
         ),
     )
     key_prefix: str = Field(
@@ -269,6 +308,13 @@ class RedisSettings(BaseModel):
         default=2.0,
         gt=0,
         description="Seconds to wait for Redis to connect or answer; after that, logins get 503.",
+    )
+    private_network: bool = Field(
+        default=False,
+        description=(
+            "Whether only this service can reach Redis (its own private network). Prod refuses "
+            "a Redis URL without a password unless this is true."
+        ),
     )
 
     @field_validator("url", mode="before")
@@ -547,7 +593,17 @@ def production_problems(settings: Settings) -> list[str]:
             f"{env_var_name('redis', 'url')}: expected a Redis URL (without one, each worker "
             "counts failed logins on its own, and the limit multiplies by the workers)"
         )
+    elif not _has_password(settings.redis.url) and not settings.redis.private_network:
+        problems.append(
+            f"{env_var_name('redis', 'url')}: expected a password (redis://:password@host...), "
+            "or set "
+            f"{env_var_name('redis', 'private_network')}=true if only this service reaches Redis"
+        )
     return problems
+
+
+def _has_password(url: SecretStr) -> bool:
+    return bool(urlsplit(url.get_secret_value()).password)
 
 
 def repeats_itself(secret: str) -> bool:

@@ -144,7 +144,7 @@ async def wait_for_database(engine: AsyncEngine, *, within: float = STARTUP_WAIT
 
 
 # --8<-- [start:schema_revision]
-SCHEMA_REVISION: Final = "0001"
+SCHEMA_REVISION: Final = "0002"
 """The newest migration under `migrations/versions/`: the schema that this code was written for.
 
 A test fails when it is not the head of the migrations, and says what to write here.

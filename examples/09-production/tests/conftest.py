@@ -286,7 +286,7 @@ def production_settings() -> Settings:
     return Settings(
         env=Environment.PROD,
         database={"url": "postgresql+asyncpg://app:pw@127.0.0.1:9/app"},
-        redis={"url": "redis://127.0.0.1:9/0"},
+        redis={"url": "redis://:pw@127.0.0.1:9/0"},
         security={"secret_key": secrets.token_urlsafe(32)},
     )
 
@@ -419,6 +419,7 @@ def bearer(app: FastAPI, user: User) -> dict[str, str]:
     assert user.id is not None
     token = create_access_token(
         user.id,
+        version=user.token_version,
         secret=settings.security.secret_key.get_secret_value(),
         lifetime=settings.security.access_token_lifetime,
     )

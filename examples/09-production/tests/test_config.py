@@ -40,7 +40,7 @@ def secure_production(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FAST_API_TEMPLATE_ENV", "prod")
     monkeypatch.setenv("FAST_API_TEMPLATE_SECURITY__SECRET_KEY", GOOD_SECRET)
     monkeypatch.setenv("FAST_API_TEMPLATE_DATABASE__URL", POSTGRES_URL)
-    monkeypatch.setenv("FAST_API_TEMPLATE_REDIS__URL", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("FAST_API_TEMPLATE_REDIS__URL", "redis://:a-password@127.0.0.1:6379/0")
 
 
 def all_variables(model: type[BaseModel], path: tuple[str, ...] = ()) -> set[str]:
@@ -216,6 +216,42 @@ def test_production_needs_redis_for_the_login_limits(monkeypatch: pytest.MonkeyP
         "FAST_API_TEMPLATE_REDIS__URL: expected a Redis URL (without one, each worker counts "
         "failed logins on its own, and the limit multiplies by the workers)"
     ]
+
+
+@pytest.mark.parametrize("url", ["redis://127.0.0.1:6379/0", "rediss://app@redis.internal:6380/0"])
+def test_production_refuses_redis_without_a_password(
+    monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    secure_production(monkeypatch)
+    monkeypatch.setenv("FAST_API_TEMPLATE_REDIS__URL", url)
+
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings()
+
+    assert [line.split(":")[0] for line in caught.value.problems] == [
+        "FAST_API_TEMPLATE_REDIS__URL"
+    ]
+    assert "FAST_API_TEMPLATE_REDIS__PRIVATE_NETWORK=true" in caught.value.problems[0]
+    # The message names the variable, never the URL.
+    assert "6379" not in caught.value.problems[0]
+
+
+@pytest.mark.parametrize(
+    ("url", "private"),
+    [
+        ("redis://:a-password@127.0.0.1:6379/0", "false"),
+        ("rediss://app:a-password@redis.internal:6380/0", "false"),
+        ("redis://redis:6379/0", "true"),
+    ],
+)
+def test_production_accepts_redis_with_a_password_or_on_a_private_network(
+    monkeypatch: pytest.MonkeyPatch, url: str, private: str
+) -> None:
+    secure_production(monkeypatch)
+    monkeypatch.setenv("FAST_API_TEMPLATE_REDIS__URL", url)
+    monkeypatch.setenv("FAST_API_TEMPLATE_REDIS__PRIVATE_NETWORK", private)
+
+    assert load_settings().redis.url is not None
 
 
 def test_production_refuses_a_short_secret_key(monkeypatch: pytest.MonkeyPatch) -> None:

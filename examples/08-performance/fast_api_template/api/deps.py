@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from taskiq import AsyncBroker
 
 from fast_api_template.config import Settings
+from fast_api_template.core.audit import SecurityEvent, record
 from fast_api_template.core.errors import (
     AuthenticationError,
     InvalidTokenError,
@@ -35,7 +36,7 @@ from fast_api_template.models.base import MAX_ID
 from fast_api_template.schemas.fields import Storable
 from fast_api_template.schemas.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, CursorPage
 from fast_api_template.schemas.problems import Problem
-from fast_api_template.services.auth import AuthService, utc_now
+from fast_api_template.services.auth import AuthService, can_sign_in, utc_now
 from fast_api_template.services.exceptions import InvalidCursorError, UserNotFoundError
 from fast_api_template.services.exports import ExportService
 from fast_api_template.services.pagination import Keyset, KeysetPage, PageParams
@@ -122,16 +123,22 @@ async def get_current_user(
 
     Raises:
         AuthenticationError: No token (401).
-        InvalidTokenError: The token is invalid or expired, or its user is gone (401).
+        InvalidTokenError: The token is invalid or expired; or its user is gone, disabled,
+            or logged out everywhere since it was issued (401).
 
     """
     if token is None:
         raise AuthenticationError("Send an access token: Authorization: Bearer <token>.")
     claims = decode_access_token(token, secret=settings.security.secret_key.get_secret_value())
     try:
-        return await UserService(session).get(claims.user_id)
+        user = await UserService(session).get(claims.user_id)
     except UserNotFoundError:
         raise InvalidTokenError("The access token is invalid.") from None
+    # Checked on every request: a logout everywhere, a disabled account or a cleared
+    # password ends every token at once, not when the token expires.
+    if not can_sign_in(user) or user.token_version != claims.version:
+        raise InvalidTokenError("The access token is no longer valid: log in again.")
+    return user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
@@ -145,6 +152,7 @@ async def require_admin(user: CurrentUser) -> User:
 
     """
     if not user.is_admin:
+        record(SecurityEvent.PERMISSION_DENIED, reason="administrators only", user_id=user.id)
         raise PermissionDeniedError("Only administrators may do this.")
     return user
 

@@ -4,10 +4,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from fast_api_template.core.security import PASSWORD_MAX_LENGTH
 from fast_api_template.models.domain.user import EMAIL_MAX_LENGTH
 from fast_api_template.schemas.base import RequestBody
 from fast_api_template.schemas.fields import Storable
-from fast_api_template.schemas.users import PASSWORD_MAX_LENGTH
 
 
 # --8<-- [start:schemas]

@@ -4,8 +4,13 @@ from datetime import datetime
 from typing import Annotated
 
 from email_validator import SPECIAL_USE_DOMAIN_NAMES
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
 
+from fast_api_template.core.security import (
+    PASSWORD_MAX_LENGTH,
+    PASSWORD_MIN_LENGTH,
+    password_problem,
+)
 from fast_api_template.schemas.base import RequestBody
 from fast_api_template.schemas.fields import Storable
 
@@ -21,15 +26,16 @@ RESERVED_DOMAIN_PATTERN = (
     rf"^(?![\s\S]*[@.](?:{'|'.join(_any_case(name) for name in SPECIAL_USE_DOMAIN_NAMES)})$)"
 )
 
-PASSWORD_MIN_LENGTH = 8
-# Long enough for any passphrase; the cap bounds the work that one request can ask for.
-PASSWORD_MAX_LENGTH = 128
-
 Password = Annotated[
     str,
     StringConstraints(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH),
     Storable,
-    Field(description=f"{PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters."),
+    Field(
+        description=(
+            f"{PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters; not a common password, "
+            "not a few characters repeated, and not containing the email's name."
+        )
+    ),
 ]
 
 
@@ -47,6 +53,13 @@ class UserCreate(RequestBody):
     )
     password: Password
 
+    @model_validator(mode="after")
+    def _hard_to_guess(self) -> "UserCreate":
+        # The message says why, never what: a 422 does not echo a password.
+        if problem := password_problem(self.password, email=self.email):
+            raise ValueError(problem)
+        return self
+
 
 class UserRead(BaseModel):
     """An account as the API shows it: never the password hash."""
@@ -56,7 +69,12 @@ class UserRead(BaseModel):
     id: int
     email: str
     is_admin: bool
+    is_active: bool
     created_at: datetime
 
 
 # --8<-- [end:schemas]
+class AccountStatus(RequestBody):
+    """Whether an account may sign in."""
+
+    is_active: bool = Field(description="False disables the account and ends its sessions.")

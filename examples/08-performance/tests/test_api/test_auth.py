@@ -40,8 +40,8 @@ async def test_register(anonymous: httpx.AsyncClient, password: str) -> None:
 
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"id", "email", "is_admin", "created_at"}
-    assert (body["email"], body["is_admin"]) == ("ada@example.com", False)
+    assert set(body) == {"id", "email", "is_admin", "is_active", "created_at"}
+    assert (body["email"], body["is_admin"], body["is_active"]) == ("ada@example.com", False, True)
 
 
 async def test_an_email_registers_once(anonymous: httpx.AsyncClient, password: str) -> None:
@@ -59,7 +59,7 @@ async def test_an_email_registers_once(anonymous: httpx.AsyncClient, password: s
     "changes",
     [
         pytest.param({"email": "not-an-email"}, id="bad-email"),
-        pytest.param({"password": "x" * 7}, id="short-password"),
+        pytest.param({"password": "Tr0ub4dor&3"}, id="short-password"),
         pytest.param({"password": "x" * 129}, id="long-password"),
         pytest.param({"is_admin": True}, id="self-made-admin"),
     ],
@@ -134,7 +134,9 @@ async def test_the_login_form_is_required(anonymous: httpx.AsyncClient) -> None:
 
 def forged(app: FastAPI, user: User) -> str:
     assert user.id is not None
-    token = create_access_token(user.id, secret=secret(app), lifetime=timedelta(minutes=5))
+    token = create_access_token(
+        user.id, version=user.token_version, secret=secret(app), lifetime=timedelta(minutes=5)
+    )
     header, payload, signature = token.split(".")
     data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     edited = json.dumps({**data, "sub": str((user.id or 0) + 1)}).encode()
@@ -144,7 +146,7 @@ def forged(app: FastAPI, user: User) -> str:
 def claims(user: User, **changes: Any) -> dict[str, Any]:
     now = datetime.now(UTC)
     base = {"sub": str(user.id), "iat": now, "exp": now + timedelta(minutes=5)}
-    return {**base, "jti": "x", "type": "access", **changes}
+    return {**base, "jti": "x", "type": "access", "ver": user.token_version, **changes}
 
 
 def secret(app: FastAPI) -> str:
@@ -157,7 +159,7 @@ def expired(app: FastAPI, user: User) -> str:
     # Issued 16 minutes ago for 15: past its expiry, with no clock to wait for.
     issued = datetime.now(UTC) - timedelta(minutes=16)
     return create_access_token(
-        user.id, secret=secret(app), lifetime=timedelta(minutes=15), now=issued
+        user.id, version=0, secret=secret(app), lifetime=timedelta(minutes=15), now=issued
     )
 
 
@@ -271,6 +273,7 @@ async def test_me(client: httpx.AsyncClient, user: User) -> None:
         "id": user.id,
         "email": "ada@example.com",
         "is_admin": False,
+        "is_active": True,
         "created_at": response.json()["created_at"],
     }
 

@@ -123,11 +123,11 @@ CATALOG = dict([
     bad("login-grant-unknown", "POST", "/api/v2/auth/token", 422, auth="none",
         data={"username": "ada@example.com", "password": "x", "grant_type": "magic"}),
     bad("register-bad-email", "POST", "/api/v2/users", 422, auth="none",
-        json={"email": "not-an-email", "password": "long-enough"}),
+        json={"email": "not-an-email", "password": "long-enough-to-pass"}),
     bad("register-short-password", "POST", "/api/v2/users", 422, auth="none",
         json={"email": "bob@example.com", "password": "short"}),
     bad("register-taken-email", "POST", "/api/v2/users", 409, auth="none",
-        json={"email": "ada@example.com", "password": "long-enough"}),
+        json={"email": "ada@example.com", "password": "long-enough-to-pass"}),
     bad("refresh-empty", "POST", "/api/v2/auth/refresh", 422, auth="none",
         json={"refresh_token": ""}),
     bad("refresh-unknown", "POST", "/api/v2/auth/refresh", 401, auth="none",
@@ -141,7 +141,7 @@ CATALOG = dict([
 def forged_token(app: FastAPI, subject: str) -> str:
     """A correctly signed access token whose subject is not a user id."""
     settings = resources_of(app).settings.security
-    token = create_access_token(1, secret="x" * 32, lifetime=timedelta(minutes=5))
+    token = create_access_token(1, version=0, secret="x" * 32, lifetime=timedelta(minutes=5))
     claims = jwt.decode(token, "x" * 32, algorithms=[ALGORITHM]) | {"sub": subject}
     return jwt.encode(claims, settings.secret_key.get_secret_value(), algorithm=ALGORITHM)
 

@@ -137,7 +137,7 @@ def test_the_format_follows_the_environment(
     settings = Settings(
         env=env,
         database={"url": "postgresql+asyncpg://app:pw@127.0.0.1:9/app"},
-        redis={"url": "redis://127.0.0.1:9/0"},
+        redis={"url": "redis://:pw@127.0.0.1:9/0"},
         security={"secret_key": secrets.token_urlsafe(32)},
         log=log,
     )

@@ -54,7 +54,9 @@ def test_a_hash_with_old_costs_is_upgraded_on_success() -> None:
 def test_an_access_token_carries_its_claims() -> None:
     now = datetime.now(UTC).replace(microsecond=0)
 
-    token = create_access_token(42, secret=SECRET, lifetime=timedelta(minutes=5), now=now)
+    token = create_access_token(
+        42, version=0, secret=SECRET, lifetime=timedelta(minutes=5), now=now
+    )
     claims = decode_access_token(token, secret=SECRET)
 
     assert claims.user_id == 42
@@ -88,6 +90,7 @@ def tamper(token: str) -> str:
         pytest.param(
             create_access_token(
                 1,
+                version=0,
                 secret=SECRET,
                 lifetime=timedelta(minutes=5),
                 now=datetime.now(UTC) - timedelta(hours=1),
@@ -96,12 +99,12 @@ def tamper(token: str) -> str:
             id="expired",
         ),
         pytest.param(
-            tamper(create_access_token(1, secret=SECRET, lifetime=timedelta(minutes=5))),
+            tamper(create_access_token(1, version=0, secret=SECRET, lifetime=timedelta(minutes=5))),
             "The access token is invalid.",
             id="tampered",
         ),
         pytest.param(
-            create_access_token(1, secret=SECRET[::-1], lifetime=timedelta(minutes=5)),
+            create_access_token(1, version=0, secret=SECRET[::-1], lifetime=timedelta(minutes=5)),
             "The access token is invalid.",
             id="other-secret",
         ),
@@ -169,6 +172,6 @@ def test_refresh_tokens_are_random_and_stored_as_digests() -> None:
 
 
 def test_the_largest_id_is_still_a_user() -> None:
-    token = create_access_token(2**31 - 1, secret=SECRET, lifetime=timedelta(minutes=5))
+    token = create_access_token(2**31 - 1, version=0, secret=SECRET, lifetime=timedelta(minutes=5))
 
     assert decode_access_token(token, secret=SECRET).user_id == 2**31 - 1

@@ -1,4 +1,4 @@
-"""Throttling of logins and registrations with the async API of `limits`, in memory or Redis.
+"""Throttling of logins and registrations with the storage of `limits`, in memory or Redis.
 
 In memory, each process counts on its own: right for one process, and for tests. With several
 workers or replicas the counters must be shared, or an attacker gets N attempts per process,
@@ -9,20 +9,22 @@ is refused with 503 rather than let through uncounted, which would lift the limi
 when an attacker may have brought Redis down.
 """
 
+import ipaddress
 import logging
 import math
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any, Final
 
 from coredis.retry import NoRetryPolicy
-from limits import RateLimitItem, RateLimitItemPerSecond
+from limits import RateLimitItemPerSecond
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 
 from fast_api_template.config import RedisSettings, SecuritySettings
+from fast_api_template.core.audit import SecurityEvent, record
 from fast_api_template.core.errors import TooManyAttemptsError, UnavailableError
 
 logger = logging.getLogger(__name__)
@@ -57,12 +59,22 @@ def create_storage(settings: RedisSettings) -> Storage:
 
 # --8<-- [start:throttle]
 class LoginThrottle:
-    """Count failed logins per account and per address, and registrations per address.
+    """Count logins per account and address, and registrations per address, before the work.
 
-    Failed logins per account, so that a password cannot be guessed from many addresses; per
-    address, so that one address cannot try a common password against many accounts.
-    Registrations per address, so that nobody can create accounts in bulk, or find out at
-    speed which emails have an account (a registration says when an email is taken).
+    Three counters bound the guesses at a password, each in its own window:
+
+    - per account and address: the owner's typos, or one stranger guessing at one account;
+    - per address, on any account: one address trying a common password on many accounts;
+    - per account, from any address: many addresses guessing at one account.
+
+    An attempt is counted *before* the password is checked, with an atomic increment, so a
+    burst of concurrent guesses cannot all pass while the first ones are still hashing (and
+    a refused guess costs no hash); a success takes its own count back. A window starts at
+    its counter's first attempt, so up to twice a limit can fall within one window's length
+    across two windows. A stranger who fails from their address locks only
+    their own pair (account, address): the owner, from another address, still logs in, until
+    the per-account bound (far above the pair's) is reached. An IPv6 client counts by its
+    /64 network, which one host usually owns whole.
 
     Args:
         storage: Where the counters live.
@@ -72,42 +84,53 @@ class LoginThrottle:
 
     def __init__(self, storage: Storage, settings: SecuritySettings) -> None:
         self._storage = storage
-        self._limiter = MovingWindowRateLimiter(storage)
-        self._limit = RateLimitItemPerSecond(settings.login_attempts, settings.login_window_seconds)
-        self._registrations = RateLimitItemPerSecond(
+        self._window = settings.login_window_seconds
+        self._limits = {
+            "pair": settings.login_attempts,
+            "address": settings.login_address_attempts,
+            "account": settings.login_account_attempts,
+        }
+        self._registrations = MovingWindowRateLimiter(storage)
+        self._registration_limit = RateLimitItemPerSecond(
             settings.registration_attempts, settings.registration_window_seconds
         )
 
-    @staticmethod
-    def _account(email: str) -> tuple[str, ...]:
-        return ("login", "account", email.casefold())
+    def _keys(self, email: str, address: str) -> dict[str, str]:
+        account, network = email.casefold(), client_network(address)
+        return {
+            "pair": f"login/pair/{account}/{network}",
+            "address": f"login/address/{network}",
+            "account": f"login/account/{account}",
+        }
 
-    @staticmethod
-    def _address(address: str) -> tuple[str, ...]:
-        return ("login", "address", address)
+    async def attempt(self, email: str, address: str) -> None:
+        """Count one login attempt, before the password is checked; refuse it when over a limit.
 
-    async def check(self, email: str, address: str) -> None:
-        """Refuse an attempt when the account or the address has no attempts left.
+        The counters are taken one at a time, the narrowest first, and the first one over
+        its limit refuses the attempt: a stranger hammering one account from one address
+        spends only that pair's count, not the account's or the address's.
 
         Raises:
-            TooManyAttemptsError: With the seconds until the oldest failure leaves the window.
+            TooManyAttemptsError: With the seconds until the counter that refused it resets.
 
         """
+        keys = self._keys(email, address)
         async with _counters_available():
-            for key in (self._account(email), self._address(address)):
-                if not await self._limiter.test(self._limit, *key):
-                    raise TooManyAttemptsError(await self._seconds_left(self._limit, key))
+            for kind, key in keys.items():
+                # An atomic increment: of many concurrent attempts, exactly `limit` pass.
+                if await self._storage.incr(key, self._window) > self._limits[kind]:
+                    seconds = await self._seconds_left(key)
+                    record(
+                        SecurityEvent.LOGIN_THROTTLED, reason=f"limit per {kind}", address=address
+                    )
+                    raise TooManyAttemptsError(seconds)
 
-    async def failed(self, email: str, address: str) -> None:
-        """Count one failed login against the account and the address."""
+    async def succeeded(self, email: str, address: str) -> None:
+        """Take a successful attempt's counts back, and forget the pair's failures."""
+        keys = self._keys(email, address)
         async with _counters_available():
-            for key in (self._account(email), self._address(address)):
-                await self._limiter.hit(self._limit, *key)
-
-    async def succeeded(self, email: str) -> None:
-        """Forget the account's failures; the address keeps its count."""
-        async with _counters_available():
-            await self._limiter.clear(self._limit, *self._account(email))
+            await self._take_back([keys["address"], keys["account"]])
+            await self._storage.clear(keys["pair"])
 
     async def registration(self, address: str) -> None:
         """Count one registration from the address; refuse it when there were too many.
@@ -116,10 +139,17 @@ class LoginThrottle:
             TooManyAttemptsError: With the seconds until the oldest one leaves the window.
 
         """
-        key = ("register", "address", address)
+        key = ("register", "address", client_network(address))
+        limit = self._registration_limit
         async with _counters_available():
-            if not await self._limiter.hit(self._registrations, *key):
-                seconds = await self._seconds_left(self._registrations, key)
+            if not await self._registrations.hit(limit, *key):
+                stats = await self._registrations.get_window_stats(limit, *key)
+                seconds = max(1, math.ceil(stats.reset_time - time.time()))
+                record(
+                    SecurityEvent.REGISTRATION_THROTTLED,
+                    reason="limit per address",
+                    address=address,
+                )
                 raise TooManyAttemptsError(seconds, attempts="registrations")
 
     async def available(self) -> bool:
@@ -129,13 +159,54 @@ class LoginThrottle:
         except (StorageError, OSError):
             return False
 
+    async def lift(self, *, email: str | None = None, address: str | None = None) -> None:
+        """Lift the login limits of an account, of an address, or of both as a pair.
+
+        For an operator, when a limit locks out people who share an address (an office, a
+        NAT) or an account that a stranger tried: see `fast_api_template.admin`.
+        """
+        keys = self._keys(email or "", address or "")
+        if email and address:
+            chosen = [keys["pair"]]
+        elif email:
+            chosen = [keys["account"]]
+        elif address:
+            chosen = [keys["address"]]
+        else:
+            chosen = []
+        async with _counters_available():
+            for key in chosen:
+                await self._storage.clear(key)
+
     async def reset(self) -> None:
         """Forget every count: for tests, or for an operator after an incident."""
         await self._storage.reset()
 
-    async def _seconds_left(self, limit: RateLimitItem, key: tuple[str, ...]) -> int:
-        stats = await self._limiter.get_window_stats(limit, *key)
-        return max(1, math.ceil(stats.reset_time - time.time()))
+    async def _take_back(self, keys: Iterable[str]) -> None:
+        for key in keys:
+            # limits' storages have no decrement for Redis; an increment by -1 is one.
+            await self._storage.incr(key, self._window, amount=-1)
+
+    async def _seconds_left(self, key: str) -> int:
+        return max(1, math.ceil(await self._storage.get_expiry(key) - time.time()))
+
+
+def client_network(address: str) -> str:
+    """Return what a client is counted by: its IPv4 address, or its IPv6 /64 network.
+
+    One host usually holds a whole IPv6 /64, so counting single IPv6 addresses would give
+    it 2**64 budgets. An IPv4 address mapped into IPv6 counts as the IPv4 address. Anything
+    that is not an address (a test client's name) counts as itself.
+    """
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network(f"{parsed}/64", strict=False))
+    return str(parsed)
 
 
 @asynccontextmanager

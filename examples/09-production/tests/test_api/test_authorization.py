@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import resources_of
+from conftest import PASSWORD, resources_of
 from fastapi import FastAPI
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -86,7 +86,7 @@ def expected(version: str) -> dict[tuple[str, str], Expect]:
             201,
             201,
             201,
-            json=lambda world: {"email": f"new-{world.role}@example.com", "password": "x" * 12},
+            json=lambda world: {"email": f"new-{world.role}@example.com", "password": PASSWORD},
         ),
         ("GET", f"{api}/users/me"): Expect(401, 200, 200, 200),
         # Users are not secret from each other by id; reading them is an admin's right: 403.
@@ -100,6 +100,14 @@ def expected(version: str) -> dict[tuple[str, str], Expect]:
         ),
         ("POST", f"{api}/auth/refresh"): Expect(
             200, 200, 200, 200, json=lambda world: {"refresh_token": world.refresh_token}
+        ),
+        # A logout needs only the refresh token it ends, and says nothing about it: 204.
+        ("POST", f"{api}/auth/logout"): Expect(
+            204, 204, 204, 204, json=lambda world: {"refresh_token": world.refresh_token}
+        ),
+        ("POST", f"{api}/auth/logout-all"): Expect(401, 204, 204, 204),
+        ("PATCH", f"{api}/users/{{user_id}}"): Expect(
+            401, 403, 403, 200, json=lambda _: {"is_active": True}
         ),
         ("GET", f"{api}/openapi.json"): public,
         ("GET", f"{api}/docs"): public,
@@ -194,7 +202,9 @@ async def test_each_caller_gets_what_they_may(
         "other": auth_headers(await make_user("eve@example.com")),
         "admin": auth_headers(await make_user("root@example.com", is_admin=True)),
     }
-    worlds = await prepare(app, user, password, login=path.endswith("/auth/refresh"))
+    worlds = await prepare(
+        app, user, password, login=path.endswith(("/auth/refresh", "/auth/logout"))
+    )
     outcomes = {}
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:

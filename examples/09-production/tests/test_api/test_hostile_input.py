@@ -10,10 +10,20 @@ from typing import Any
 
 import httpx
 import pytest
+from conftest import add_user
+from fastapi import FastAPI
 
+from fast_api_template.models import User
 from fast_api_template.schemas.problems import MAX_LISTED_ISSUES
 
 pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def user(app: FastAPI) -> User:
+    """The caller, an administrator: they may call every route, so every input is checked."""
+    return await add_user(app, "ada@example.com", is_admin=True)
+
 
 # The characters that no stored text may hold: NUL breaks PostgreSQL, the rest break
 # terminals and logs; a lone surrogate is valid JSON but not valid Unicode text.

@@ -134,7 +134,7 @@ async def test_500_shows_internals_in_dev_only(env: Environment, shown: bool) ->
     settings = Settings(
         env=env,
         database={"url": "postgresql+asyncpg://app:pw@127.0.0.1:9/app"},
-        redis={"url": "redis://127.0.0.1:9/0"},
+        redis={"url": "redis://:pw@127.0.0.1:9/0"},
         security={"secret_key": secrets.token_urlsafe(32)},
     )
     app = add_failing_routes(create_app(settings))

@@ -27,7 +27,7 @@ from fast_api_template.app import create_app
 from fast_api_template.config import Environment, Settings
 from fast_api_template.schemas.fields import STORABLE_PATTERN
 
-PASSWORD = "fuzzing-password"  # noqa: S105 -- a throwaway account in a test database
+PASSWORD = "Tr4nsient-S3cret-42"  # noqa: S105 -- a throwaway account in a test database
 # Enough to reach every operation of a version, valid and invalid; each stage's suite runs
 # this, so it stays at a few seconds.
 EXAMPLES_PER_VERSION = 100

@@ -90,7 +90,7 @@ def test_the_prod_command_serves_and_stops_on_sigterm(tmp_path: Path) -> None:
     port = free_port()
     env = prod_environment(
         FAST_API_TEMPLATE_DATABASE__URL="postgresql+asyncpg://app:pw@127.0.0.1:9/app",
-        FAST_API_TEMPLATE_REDIS__URL="redis://127.0.0.1:9/0",
+        FAST_API_TEMPLATE_REDIS__URL="redis://:pw@127.0.0.1:9/0",
         FAST_API_TEMPLATE_SECURITY__SECRET_KEY=secrets.token_urlsafe(32),
     )
 

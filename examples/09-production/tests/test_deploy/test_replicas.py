@@ -145,6 +145,8 @@ def replica_environment(database_url: str, redis: str, prefix: str) -> dict[str,
     return prod_environment(
         FAST_API_TEMPLATE_DATABASE__URL=database_url,
         FAST_API_TEMPLATE_REDIS__URL=redis,
+        # The test's Redis listens on this machine's loopback, without a password.
+        FAST_API_TEMPLATE_REDIS__PRIVATE_NETWORK="true",
         FAST_API_TEMPLATE_REDIS__KEY_PREFIX=prefix,
         FAST_API_TEMPLATE_SECURITY__SECRET_KEY=secrets.token_urlsafe(32),
         # The cheapest hashes that production accepts: the tests log in a few times.

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.anyio
 
 # Nothing listens on port 9 of this machine: a server that is down.
 DOWN_DATABASE = "postgresql+asyncpg://app:pw@127.0.0.1:9/app"
-DOWN_REDIS = "redis://127.0.0.1:9/0"
+DOWN_REDIS = "redis://:pw@127.0.0.1:9/0"
 # Seconds the test waits at most for a log line, or for the wait to end.
 DEADLINE = 10.0
 

@@ -71,7 +71,9 @@ async def test_login_issues_an_access_and_a_refresh_token(
     assert pair.expires_in == 15 * 60
     [stored] = await tokens_of(auth.session)
     assert stored.token_hash != pair.refresh_token  # only the digest is kept
-    assert stored.expires_at == clock.now + timedelta(days=14)
+    # Fourteen days unused, but never past the session's end, twelve hours after the login.
+    assert stored.expires_at == clock.now + timedelta(hours=12)
+    assert stored.session_started_at == clock.now
 
 
 @pytest.mark.parametrize(
@@ -106,7 +108,9 @@ async def test_failures_are_throttled_even_for_the_right_password(auth: AuthServ
             await auth.login("ada@example.com", "wrong-password", address="10.0.0.1")
 
     with pytest.raises(TooManyAttemptsError):
-        await auth.login("ada@example.com", PASSWORD, address="10.0.0.2")
+        await auth.login("ada@example.com", PASSWORD, address="10.0.0.1")
+    # The owner, elsewhere, is not locked out by what was tried from 10.0.0.1.
+    await auth.login("ada@example.com", PASSWORD, address="10.0.0.2")
 
 
 async def test_login_upgrades_a_hash_made_with_old_costs(
@@ -204,3 +208,75 @@ async def test_two_refreshes_racing_with_one_token_make_one_winner(
     outcomes = await asyncio.gather(attempt(), attempt())
 
     assert sorted(outcomes) == ["refreshed", "reuse detected"]
+
+
+# Ending sessions: a fixed lifetime, logout, logout everywhere, disabled accounts
+
+
+@pytest.mark.usefixtures("ada")
+async def test_no_refresh_outlives_the_session(
+    auth: AuthService, settings: Settings, clock: Clock
+) -> None:
+    pair = await auth.login("ada@example.com", PASSWORD, address="10.0.0.1")
+    # Refreshed every hour, the session still ends `session_hours` after the login.
+    for _ in range(settings.security.session_hours - 1):
+        clock.now += timedelta(hours=1)
+        pair = await auth.refresh(pair.refresh_token)
+    clock.now += timedelta(hours=1)
+
+    with pytest.raises(InvalidTokenError):
+        await auth.refresh(pair.refresh_token)
+
+
+@pytest.mark.usefixtures("ada")
+async def test_logout_ends_the_session_and_only_that_one(auth: AuthService) -> None:
+    laptop = await auth.login("ada@example.com", PASSWORD, address="10.0.0.1")
+    phone = await auth.login("ada@example.com", PASSWORD, address="10.0.0.2")
+    rotated = await auth.refresh(laptop.refresh_token)
+
+    await auth.logout(laptop.refresh_token)  # an older token of the session ends it all
+
+    with pytest.raises(InvalidTokenError):
+        await auth.refresh(rotated.refresh_token)
+    await auth.refresh(phone.refresh_token)
+    await auth.logout("not-a-token")  # says nothing, ends nothing
+
+
+async def test_logout_everywhere_ends_every_session(auth: AuthService, ada: User) -> None:
+    laptop = await auth.login("ada@example.com", PASSWORD, address="10.0.0.1")
+    phone = await auth.login("ada@example.com", PASSWORD, address="10.0.0.2")
+    version = ada.token_version
+
+    await auth.logout_everywhere(ada)
+
+    assert ada.token_version == version + 1  # every access token issued before is refused
+    for pair in (laptop, phone):
+        with pytest.raises(InvalidTokenError):
+            await auth.refresh(pair.refresh_token)
+
+
+@pytest.mark.parametrize("how", ["disabled", "password cleared"])
+async def test_an_account_that_cannot_sign_in_cannot_refresh(
+    auth: AuthService, ada: User, how: str
+) -> None:
+    pair = await auth.login("ada@example.com", PASSWORD, address="10.0.0.1")
+
+    if how == "disabled":
+        ada.is_active = False
+    else:
+        ada.hashed_password = None
+
+    with pytest.raises(InvalidTokenError):
+        await auth.refresh(pair.refresh_token)
+
+
+async def test_a_disabled_account_cannot_log_in(auth: AuthService, ada: User) -> None:
+    assert ada.id is not None
+    await auth.set_active(ada.id, active=False, by=ada)
+
+    # The same answer as a wrong password: nothing tells a guesser the password was right.
+    with pytest.raises(InvalidCredentialsError):
+        await auth.login("ada@example.com", PASSWORD, address="10.0.0.1")
+
+    await auth.set_active(ada.id, active=True, by=ada)
+    await auth.login("ada@example.com", PASSWORD, address="10.0.0.1")

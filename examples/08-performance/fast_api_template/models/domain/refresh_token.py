@@ -17,7 +17,8 @@ class RefreshToken(IdMixin, TimestampMixin, table=True):
     The tokens issued from one login form a family. A refresh spends the token it is given
     (`used_at`) and issues its successor in the same family. A spent token that comes back
     means that two parties hold it, one of them a thief, so the whole family is revoked
-    (`revoked_at`) and both must log in again.
+    (`revoked_at`) and both must log in again. A family ends at the latest
+    `security.session_hours` after its login (`session_started_at`), however often it rotates.
     """
 
     __tablename__ = "refresh_tokens"
@@ -28,6 +29,8 @@ class RefreshToken(IdMixin, TimestampMixin, table=True):
     expires_at: datetime = Field(sa_type=UTCDateTime)
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When the family's login happened: no refresh extends a session past a fixed lifetime.
+    session_started_at: datetime = Field(sa_type=UTCDateTime)
 
 
 # --8<-- [end:refresh_token]

@@ -24,6 +24,12 @@ class User(IdMixin, TimestampMixin, table=True):
     hashed_password: str | None = Field(default=None, max_length=255)
     # An administrator sees and changes every project (services/projects.py).
     is_admin: bool = Field(default=False)
+    # False: the account is disabled. Its tokens stop working at once (api/deps.py,
+    # services/auth.py) and it cannot log in.
+    is_active: bool = Field(default=True)
+    # Every access token carries the version it was issued under; raising it ends every
+    # session of the user at once (log out everywhere, disable, a new password).
+    token_version: int = Field(default=0)
 
     projects: list["Project"] = Relationship(
         back_populates="owner",

@@ -1,10 +1,11 @@
-"""Routes for tokens: log in with a password (OAuth2 password flow), and refresh."""
+"""Routes for tokens: log in with a password (OAuth2 password flow), refresh, log out."""
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Response, status
 
-from fast_api_template.api.deps import AuthServiceDep, ClientAddress
+from fast_api_template.api.deps import UNAUTHORIZED as API_UNAUTHORIZED
+from fast_api_template.api.deps import AuthServiceDep, ClientAddress, CurrentUser
 from fast_api_template.schemas.auth import LoginForm, RefreshRequest, Tokens
 from fast_api_template.schemas.problems import Problem
 
@@ -43,6 +44,22 @@ async def login(
 
 
 @router.post("/refresh", dependencies=[Depends(no_store)], responses=UNAUTHORIZED)
-async def refresh(data: RefreshRequest, auth: AuthServiceDep) -> Tokens:
+async def refresh(data: RefreshRequest, auth: AuthServiceDep, address: ClientAddress) -> Tokens:
     """Exchange a refresh token for a new pair. Each refresh token works once."""
-    return Tokens.model_validate(await auth.refresh(data.refresh_token))
+    return Tokens.model_validate(await auth.refresh(data.refresh_token, address=address))
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def logout(data: RefreshRequest, auth: AuthServiceDep) -> None:
+    """End the session of this refresh token: it, and every token rotated from it, stop working.
+
+    Answers 204 whether or not the token was valid. The session's access token works
+    until it expires; log out everywhere to end it at once.
+    """
+    await auth.logout(data.refresh_token)
+
+
+@router.post("/logout-all", status_code=status.HTTP_204_NO_CONTENT, responses=API_UNAUTHORIZED)
+async def logout_all(user: CurrentUser, auth: AuthServiceDep) -> None:
+    """End every session of the current user, on every device: all their tokens stop working."""
+    await auth.logout_everywhere(user)

@@ -1,10 +1,11 @@
-"""Routes for accounts: register, show yourself, and (admins) show anyone."""
+"""Routes for accounts: register, show yourself, and (admins) show or disable anyone."""
 
 from fastapi import APIRouter, Depends, status
 
 from fast_api_template.api.deps import (
     UNAUTHORIZED,
     AdminUser,
+    AuthServiceDep,
     CurrentUser,
     PasswordsDep,
     SessionDep,
@@ -12,7 +13,7 @@ from fast_api_template.api.deps import (
     count_registration,
 )
 from fast_api_template.schemas.problems import Problem
-from fast_api_template.schemas.users import UserCreate, UserRead
+from fast_api_template.schemas.users import AccountStatus, UserCreate, UserRead
 from fast_api_template.services.users import UserService
 
 router = APIRouter(prefix="/users", tags=["users"])
@@ -58,3 +59,17 @@ async def read_user(user_id: UserId, _admin: AdminUser, session: SessionDep) -> 
 
 
 # --8<-- [end:admin]
+@router.patch(
+    "/{user_id}",
+    responses={
+        **UNAUTHORIZED,
+        status.HTTP_403_FORBIDDEN: {"model": Problem, "description": "Admins only"},
+        status.HTTP_404_NOT_FOUND: {"model": Problem, "description": "No such user"},
+    },
+)
+async def update_account_status(
+    user_id: UserId, data: AccountStatus, admin: AdminUser, auth: AuthServiceDep
+) -> UserRead:
+    """Disable or enable an account (administrators only); disabling ends its sessions at once."""
+    user = await auth.set_active(user_id, active=data.is_active, by=admin)
+    return UserRead.model_validate(user)
