@@ -75,10 +75,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     """
     settings = settings or get_settings()
+    public = settings.app.public_docs
     app = FastAPI(
         title=settings.app.name,
         version=VERSION,
         debug=settings.app.debug,
+        # Closed in production unless a setting opens them (app.public_docs).
+        docs_url="/docs" if public else None,
+        redoc_url="/redoc" if public else None,
+        openapi_url="/openapi.json" if public else None,
         # The lifespan builds the app's Resources from these settings, so a test's settings
         # reach every route (see api/deps.py).
         lifespan=partial(lifespan, settings=settings),
@@ -108,8 +113,9 @@ def add_versions(app: FastAPI, settings: Settings) -> None:
     """Serve API v1 and v2 side by side, each with its own OpenAPI document and docs page."""
     app.include_router(v1_router)
     app.include_router(v2_router)
-    add_version_docs(app, prefix="/api/v1", version="v1")
-    add_version_docs(app, prefix="/api/v2", version="v2")
+    if settings.app.public_docs:
+        add_version_docs(app, prefix="/api/v1", version="v1")
+        add_version_docs(app, prefix="/api/v2", version="v2")
     app.add_middleware(
         DeprecationMiddleware,
         prefix="/api/v1",
