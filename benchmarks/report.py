@@ -7,6 +7,7 @@ prove that the table in the repository is the one the figures give.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -71,44 +72,180 @@ def comparison_table(document: Document) -> str:
 
 
 def notes_and_footer(document: Document) -> str:
-    """Render a case's caveats and the facts of the machine and run that measured it."""
-    parts = [f"\n{note}\n" for note in document.get("notes", [])]
-    machine, setup, stage = document["machine"], document["setup"], document["stage"]
+    """Render a case's caveats: what a reader needs under its table to read it.
+
+    The machine, the load and the stage's environment are the same for every table of a page,
+    so they are not repeated here: `measured_section` renders them once per page.
+    """
+    return "".join(f"\n{note}\n" for note in document.get("notes", []))
+
+
+# The guide's pages that show benchmark results, and the cases each shows, in the order it
+# shows them. `summary.md` holds, after the summary table, one "how this was measured"
+# section per page, between snippet markers that the page includes by name.
+PAGES: dict[str, tuple[str, ...]] = {
+    "edge": ("edge_profile", "health", "hostile_body"),
+    "queries": ("n_plus_one", "task_list"),
+    "caching": ("cache",),
+    "async": ("blocking", "workers"),
+    "background-work": ("background",),
+}
+
+# How a case loads its subject, where the runner's generic description of the load (wrk and
+# its rounds) does not apply: these cases use no load generator, or another one.
+_METHODS = {
+    "edge_profile": (
+        "no server and no load generator: each app is called as ASGI in a process of its own,"
+        " the best of five rounds of 3,000 requests, and one profiled round for the split"
+    ),
+    "hostile_body": (
+        "one server, and a Python client (httpx) instead of wrk: it sends each body a few times"
+        " in a row (the table says how many), while another thread asks for `/health` every"
+        " 5 ms"
+    ),
+}
+# Where a case's processes ran, where the runner's generic description does not apply.
+_CPUS = {
+    "edge_profile": "each app's process on whichever CPU the system picks",
+    "workers": (
+        "load generator and runner on CPU 0; both servers could use CPUs 0 and 1, so the load"
+        " generator shared a core with one of the workers"
+    ),
+}
+_ENVIRONMENT_PREFIX = "the stage's own, "
+
+
+def measured_section(documents: list[Document]) -> str:
+    """Render how the cases of one page were measured.
+
+    The machine and the stage come once; then each case's load, CPUs and the machine's load
+    average while it ran.
+    """
+    if not documents:
+        return ""
+    first = documents[0]
+    machine, setup, stage = first["machine"], first["setup"], first["stage"]
     libraries = ", ".join(
         f"{name} {version}" for name, version in stage["libraries"].items() if version
     )
-    parts.append(
-        f"\n<small>Measured on {machine['date'][:10]} at commit `{machine['git_commit'][:10]}`"
-        f"{' (with local changes)' if machine['git_dirty'] else ''} by "
-        f"`{document['command']}`, on this machine: {machine['cpu_model']}, "
-        f"{machine['cpu_count']} CPUs, {machine['system']}; Python {stage['python']}; "
-        f"{setup['database']}; {setup['redis']}. Load: {setup['load']}. The machine's"
-        f" one-minute load average, which counts this case's own servers and load generator"
-        f" too: {setup['load_average']['before']:.1f} before, "
-        f"{setup['load_average']['after']:.1f} after. "
-        f"CPUs: {setup['cpus']}. Stage `{stage['name']}` runs in {stage['environment']} "
-        f"({libraries}), with {setup['stage_settings']}. Absolute figures are this machine's"
-        " and move from day to day; the ratio, measured side by side, is what carries over."
-        "</small>\n"
+    environment = str(stage["environment"]).removeprefix(_ENVIRONMENT_PREFIX)
+    dates = sorted({document["machine"]["date"][:10] for document in documents})
+    commits = sorted({document["machine"]["git_commit"][:10] for document in documents})
+    lines = [
+        f"Measured on {', '.join(dates)} at commit {', '.join(f'`{c}`' for c in commits)}"
+        f"{' (with local changes)' if any(d['machine']['git_dirty'] for d in documents) else ''},"
+        f" on one machine: {machine['cpu_model']}, {machine['cpu_count']} CPUs,"
+        f" {machine['system']}; Python {stage['python']}; {setup['database']};"
+        f" {setup['redis']}. Stage `{stage['name']}` ran in an environment of its own, made"
+        f" {environment.removeprefix('made ')} ({libraries}), with the settings"
+        f" {setup['stage_settings'].removeprefix('the settings ')}.",
+        "",
+    ]
+    for document in documents:
+        case, setup = document["case"], document["setup"]
+        method = _METHODS.get(case, setup["load"])
+        cpus = _CPUS.get(case, setup["cpus"])
+        average = setup["load_average"]
+        lines.append(
+            f"- **{document['title']}** (`{document['command']}`): {method}. CPUs: {cpus}. The"
+            f" machine's one-minute load average, its own processes included:"
+            f" {average['before']:.1f} before, {average['after']:.1f} after."
+        )
+    lines += [
+        "",
+        "Absolute figures are this machine's, and moved as much as threefold between two days;"
+        " a ratio measured side by side, in one run, is what carries over to yours.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+_TARGET = re.compile(r"≥\s*(?P<bound>\d+(?:\.\d+)?)x")
+
+
+def rounded_ratio(ratio: float, like: float | None = None) -> str:
+    """Write a ratio to the precision its spread supports: `0.45x`, `2.4x`, `516x`.
+
+    The precision follows `like` (the row's median) when it is given, so that the median and
+    the spread of one row are written alike.
+    """
+    scale = ratio if like is None else like
+    if scale >= 10:
+        return f"{ratio:,.0f}x"
+    if scale >= 1:
+        return f"{ratio:.1f}x"
+    return f"{ratio:.2f}x"
+
+
+def _summary_row(name: str, document: Document) -> str:
+    """One row of the summary: what is compared, the median, the spread, the target, met."""
+    figures = document["figures"]
+    rounds = figures.get("round_ratios") or []
+    bound = _TARGET.search(document["target"])
+    met = {True: "yes", False: "no", None: "-"}[document["meets_target"]]
+    if name == "n_plus_one":
+        stage = " and ".join(str(size["one_query"]["statements"]) for size in figures["sizes"])
+        naive = " and ".join(str(size["n_plus_one"]["statements"]) for size in figures["sizes"])
+        projects = " and ".join(f"{size['projects']:,}" for size in figures["sizes"])
+        compared = f"SQL statements per request, at {projects} projects"
+        measured = f"stage: {stage}; N+1: {naive}"
+        spread = "counted, not timed; one query / N+1 in requests/s: " + ", ".join(
+            rounded_ratio(size["ratio"]) for size in figures["sizes"]
+        )
+    elif name == "hostile_body":
+        compared = "the slowest answer, and the largest, over the worst bodies"
+        measured = document["headline"]
+        spread = "the maximum over every send, not a median"
+    elif name == "edge_profile":
+        compared = "CPU per request, " + str(figures["ratio_label"]).removesuffix(", CPU")
+        measured = rounded_ratio(document["ratio"])
+        spread = "the best of five timed rounds"
+    else:
+        compared = str(figures["ratio_label"])
+        measured = rounded_ratio(document["ratio"])
+        spread = (
+            f"{rounded_ratio(min(rounds), document['ratio'])} to"
+            f" {rounded_ratio(max(rounds), document['ratio'])}, {len(rounds)} rounds"
+            if rounds
+            else "-"
+        )
+    if rounds and bound is not None:
+        meeting = sum(ratio >= float(bound.group("bound")) for ratio in rounds)
+        met = f"{met}: {meeting} of {len(rounds)} rounds"
+    return (
+        f"| {document['title']} (`{name}`) | {compared} | {measured} | {spread} |"
+        f" {document['target']} | {met} |"
     )
-    return "".join(parts)
 
 
 def summary_table(documents: Mapping[str, Document]) -> str:
-    """Render one line per case: what it measured, on which stage, and against which target."""
+    """Render one line per case, then how each page's cases were measured.
+
+    The summary table is the `summary` section of the file; each page's "how this was
+    measured" is the section named `measured-<page>`, which the page includes.
+    """
     lines = [
-        "| benchmark | stage | measured | target | met |",
-        "|:--|:--|--:|:--|:--|",
+        "<!-- --8<-- [start:summary] -->",
+        "| benchmark | what is compared | median | spread | target | met |",
+        "|:--|:--|--:|:--|:--|:--|",
     ]
-    for name, document in documents.items():
-        met = {True: "yes", False: "no", None: "-"}[document["meets_target"]]
-        lines.append(
-            f"| {document['title']} (`{name}`) | `{document['stage']['name']}` | "
-            f"{document['headline']} | {document['target']} | {met} |"
-        )
+    lines += [_summary_row(name, document) for name, document in documents.items()]
+    stages = sorted({document["stage"]["name"] for document in documents.values()})
     dates = sorted({document["machine"]["date"][:10] for document in documents.values()})
-    return (
-        "\n".join(lines)
-        + f"\n\n<small>Measured on {', '.join(dates)} by `{COMMAND}`; each benchmark's own"
-        " table gives its absolute figures and the machine.</small>\n"
-    )
+    lines += [
+        "",
+        f"Every row measured stage {', '.join(f'`{stage}`' for stage in stages)} on"
+        f" {', '.join(dates)}, by `{COMMAND}`. A ratio is the median of the rounds' ratios,"
+        ' each round measuring both sides one after the other; "spread" is the lowest and'
+        ' the highest round, and "met" counts the rounds that meet the target too.',
+        "<!-- --8<-- [end:summary] -->",
+    ]
+    for page, names in PAGES.items():
+        shown = [documents[name] for name in names if name in documents]
+        if shown:
+            lines += [
+                "",
+                f"<!-- --8<-- [start:measured-{page}] -->",
+                measured_section(shown).rstrip("\n"),
+                f"<!-- --8<-- [end:measured-{page}] -->",
+            ]
+    return "\n".join(lines) + "\n"
