@@ -167,7 +167,7 @@ async def forget_changed(session: AsyncSession, cache: Cache, *, namespace: str)
     owners: Iterable[int] = session.info.pop(CHANGED_OWNERS, ())
     for owner_id in owners:
         # A Redis that does not answer loses the increment: the stale entries live until
-        # their TTL, which is why every entry has one.
+        # their TTL, which is why each cached summary has one (the counters have none).
         with contextlib.suppress(Exception):
             await cache.incr(generation_key(namespace, owner_id))
 
