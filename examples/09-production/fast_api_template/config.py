@@ -431,8 +431,25 @@ class JobsSettings(BaseModel):
         ge=1,
         le=8760,
         description=(
-            "Hours a finished export is kept; older ones go when the same user asks for "
-            "another export."
+            "Hours a finished export is kept; a sweep deletes older ones every sweep_minutes."
+        ),
+    )
+    exports_per_user: int = Field(
+        default=10,
+        ge=1,
+        le=1000,
+        description=(
+            "Exports one user may hold at once: queued, running, or finished and not yet "
+            "expired. One more answers 429, with Retry-After."
+        ),
+    )
+    sweep_minutes: int = Field(
+        default=10,
+        ge=1,
+        le=1440,
+        description=(
+            "Minutes between two sweeps of expired exports, in each worker (in the API "
+            "when it runs jobs itself)."
         ),
     )
 

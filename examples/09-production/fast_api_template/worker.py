@@ -9,8 +9,12 @@ API, Redis included:
 In-process (no Redis URL), the API registers the same jobs on its own broker and runs them.
 """
 
+import asyncio
+import contextlib
 import functools
 import uuid
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 import structlog
 from sqlalchemy import text
@@ -25,7 +29,7 @@ from fast_api_template.db import (
     create_engine,
     create_session_factory,
 )
-from fast_api_template.services.exports import ExportRunner
+from fast_api_template.services.exports import ExportRunner, sweep_expired_exports
 
 logger = structlog.stdlib.get_logger(__name__)
 
@@ -47,9 +51,61 @@ def register_jobs(
         await runner.run(uuid.UUID(job_id))
 
     broker.register_task(export_project, task_name=EXPORT_PROJECT)
+    register_sweep(broker, session_factory=session_factory, settings=settings)
 
 
 # --8<-- [end:register_jobs]
+
+
+# --8<-- [start:sweep]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+def register_sweep(
+    broker: AsyncBroker, *, session_factory: SessionFactory, settings: Settings
+) -> None:
+    """Delete expired exports every `jobs.sweep_minutes`, wherever the jobs run.
+
+    In a worker, and in an API that runs its jobs itself (no Redis): both start `broker` as
+    a worker. An API that queues jobs for workers does not sweep. With several workers, each
+    sweeps: a delete of what expired is the same done twice.
+    """
+    keep_for = timedelta(hours=settings.jobs.export_ttl_hours)
+
+    async def sweep() -> None:
+        await sweep_expired_exports(session_factory, keep_for)
+
+    async def start(state: TaskiqState) -> None:
+        state.sweeper = asyncio.create_task(run_every(settings.jobs.sweep_minutes * 60, sweep))
+
+    async def stop(state: TaskiqState) -> None:
+        sweeper: asyncio.Task[None] | None = getattr(state, "sweeper", None)
+        if sweeper is not None:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
+
+    broker.add_event_handler(TaskiqEvents.WORKER_STARTUP, start)
+    broker.add_event_handler(TaskiqEvents.WORKER_SHUTDOWN, stop)
+
+
+async def run_every(
+    seconds: float, work: Callable[[], Awaitable[None]], *, sleep: Sleep = asyncio.sleep
+) -> None:
+    """Run `work` every `seconds`, the first time `seconds` after the start, until cancelled.
+
+    The first run waits: a process that restarts often must not sweep at each start.
+    """
+    while True:
+        await sleep(seconds)
+        try:
+            await work()
+        except Exception:
+            # One failed run must not end the runs that follow; the traceback goes to the log.
+            logger.exception("periodic_work_failed")
+
+
+# --8<-- [end:sweep]
 
 
 # --8<-- [start:worker_broker]

@@ -17,14 +17,14 @@ from typing import Any
 import httpx
 import pytest
 import redis.asyncio
-from conftest import add_user, bearer, key_prefix, make_client, redis_url
-from taskiq import TaskiqEvents
+from conftest import add_user, bearer, key_prefix, make_client, redis_url, resources_of
+from taskiq import AsyncBroker, TaskiqEvents
 
 from fast_api_template import worker
 from fast_api_template.app import create_app
 from fast_api_template.config import ConfigurationError, Environment, Settings, get_settings
 from fast_api_template.core.jobs import EXPORT_PROJECT, JobStream
-from fast_api_template.worker import create_worker_broker
+from fast_api_template.worker import create_worker_broker, run_every
 
 # Seconds that the test waits at most for the worker to finish a job it was given.
 JOB_DEADLINE = 20.0
@@ -74,6 +74,72 @@ async def test_a_worker_starts_while_the_database_is_down(
     # Each job waits for the database with its retries; the worker itself keeps going.
     assert "worker_database_unavailable" in caplog.text
     assert "worker_started" in caplog.text
+
+
+# The sweep of expired exports: in every process that runs jobs, every `jobs.sweep_minutes`.
+
+
+async def run_handlers(broker: AsyncBroker, event: TaskiqEvents) -> None:
+    """Run what taskiq runs for `event`, as `taskiq worker` does at start-up or shutdown."""
+    for handler in broker.event_handlers[event]:
+        started = handler(broker.state)
+        assert started is not None  # ours are coroutines
+        await started
+
+
+@pytest.mark.anyio
+async def test_a_worker_sweeps_until_it_stops() -> None:
+    settings = Settings(env=Environment.TEST, redis={"url": "redis://:pw@127.0.0.1:9/0"})
+    broker = create_worker_broker(settings)
+
+    await run_handlers(broker, TaskiqEvents.WORKER_STARTUP)
+    sweeper = broker.state.sweeper
+    running = not sweeper.done()
+    await run_handlers(broker, TaskiqEvents.WORKER_SHUTDOWN)
+
+    assert running
+    assert sweeper.cancelled()
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("redis", "sweeps"), [(None, True), ("redis://:pw@127.0.0.1:9/0", False)])
+async def test_an_api_sweeps_only_when_it_runs_its_jobs_itself(
+    redis: str | None, *, sweeps: bool
+) -> None:
+    # Without Redis the API runs its jobs, and sweeps; with Redis the workers do (port 9:
+    # nothing listens, and the API starts anyway).
+    app = create_app(Settings(env=Environment.TEST, redis={"url": redis}))
+    async with app.router.lifespan_context(app):
+        sweeper = getattr(resources_of(app).broker.state, "sweeper", None)
+        running = sweeper is not None and not sweeper.done()
+
+    assert running is sweeps
+    assert sweeper is None or sweeper.cancelled()
+
+
+@pytest.mark.anyio
+async def test_periodic_work_waits_first_and_outlives_a_failed_run() -> None:
+    slept: list[float] = []
+    ran: list[int] = []
+
+    class StopLoopError(Exception):
+        """Ends the loop in place of a cancellation."""
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        if len(slept) == 4:
+            raise StopLoopError
+
+    async def work() -> None:
+        ran.append(len(slept))
+        if len(ran) == 1:
+            raise RuntimeError("a bug in one run")
+
+    with pytest.raises(StopLoopError):
+        await run_every(600, work, sleep=sleep)
+
+    assert slept == [600] * 4
+    assert ran == [1, 2, 3]  # each after a wait, the second despite the first's failure
 
 
 @pytest.fixture

@@ -8,10 +8,11 @@ a request, a worker and a test all call the same functions.
 
 import csv
 import io
+import math
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Final, cast
 
 import sqlalchemy as sa
@@ -19,7 +20,7 @@ import structlog
 from sqlalchemy import ColumnElement
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import QueryableAttribute, defer
-from sqlmodel import col, delete, select
+from sqlmodel import col, delete, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 from tenacity import (
@@ -29,9 +30,9 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from fast_api_template.core.errors import ConflictError, NotFoundError
+from fast_api_template.core.errors import ConflictError, NotFoundError, TooManyAttemptsError
 from fast_api_template.db import DATABASE_UNAVAILABLE, SessionFactory, transaction
-from fast_api_template.models import ExportJob, Task
+from fast_api_template.models import ExportJob, Task, User
 from fast_api_template.models.base import utc_now
 from fast_api_template.models.domain.export_job import FINISHED, ExportStatus
 from fast_api_template.services.exceptions import ProjectNotFoundError
@@ -86,6 +87,16 @@ class IdempotencyKeyReusedError(ConflictError):
         )
 
 
+class ExportQuotaExceededError(TooManyAttemptsError):
+    """The user holds as many exports as they may; the oldest frees its place in time."""
+
+    code = "export-quota-exceeded"
+    title = "Too many exports"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after, attempts="exports held")
+
+
 # --8<-- [end:exceptions]
 
 
@@ -122,6 +133,23 @@ def _text(value: object) -> str:
 # --8<-- [end:csv]
 
 
+# --8<-- [start:quota]
+@dataclass(frozen=True)
+class ExportQuota:
+    """How many exports one user may hold at once, and for how long a finished one is held.
+
+    A job is held from its request until `keep_for` after it finished: queued, running, then
+    kept. So one user's exports take at most `per_user` files, and a burst of requests makes
+    at most `per_user` jobs.
+    """
+
+    per_user: int
+    keep_for: timedelta
+
+
+# --8<-- [end:quota]
+
+
 @dataclass(frozen=True)
 class RequestedExport:
     """The job that a request for an export got, and whether the request made it."""
@@ -154,24 +182,33 @@ class ExportService:
         self.projects = projects
 
     async def request(
-        self, project_id: int, *, idempotency_key: str | None = None
+        self, project_id: int, *, quota: ExportQuota, idempotency_key: str | None = None
     ) -> RequestedExport:
         """Queue an export of a project, or find the job of an earlier identical request.
 
-        The unique constraint on (owner_id, idempotency_key) decides, not a look-up first: two
-        requests with one key that race both insert, and one of them meets the constraint.
+        The user's requests take turns, from the quota's count to the commit: a burst of them
+        cannot all count the same free place. A retry with the key of an earlier request finds
+        its job, whatever the quota says.
 
         Args:
             project_id: The project to export.
+            quota: How many exports the user may hold.
             idempotency_key: The client's name for this request; sent again, it finds the
                 same job. None: every request makes a job.
 
         Raises:
             ProjectNotFoundError: No such project, or the acting user may not see it.
             IdempotencyKeyReusedError: The key came with an export of another project.
+            ExportQuotaExceededError: The user holds `quota.per_user` exports already.
 
         """
         await self.projects.get(project_id)
+        await self._take_turn()
+        if idempotency_key is not None:
+            earlier = await self._with_key(idempotency_key)
+            if earlier is not None:
+                return self._replayed(earlier, project_id)
+        await self._check_quota(quota)
         job = ExportJob(
             owner_id=self.projects.owner_id,
             project_id=project_id,
@@ -184,20 +221,46 @@ class ExportService:
             return await self._earlier(project_id, idempotency_key)
         return RequestedExport(job, created=True)
 
-    async def _earlier(self, project_id: int, idempotency_key: str | None) -> RequestedExport:
-        earlier = None
-        if idempotency_key is not None:
-            query = self._jobs().where(
-                col(ExportJob.owner_id) == self.projects.owner_id,
-                col(ExportJob.idempotency_key) == idempotency_key,
-            )
-            earlier = (await self.session.exec(query)).first()
-        if earlier is None:
-            # Not the key, so a foreign key: the project went since it was read above.
-            raise ProjectNotFoundError(project_id)
+    async def _take_turn(self) -> None:
+        # FOR UPDATE on the user's row (PostgreSQL): their next request waits here until this
+        # one commits. SQLite has one writer at a time anyway (its lock is taken at BEGIN).
+        query = select(col(User.id)).where(col(User.id) == self.projects.owner_id)
+        await self.session.exec(query.with_for_update())
+
+    async def _check_quota(self, quota: ExportQuota) -> None:
+        now = utc_now()
+        finished_at = col(ExportJob.finished_at)
+        held = sa.select(func.count(), func.min(finished_at)).where(
+            col(ExportJob.owner_id) == self.projects.owner_id,
+            finished_at.is_(None) | (finished_at >= now - quota.keep_for),
+        )
+        connection = await self.session.connection()
+        count, oldest = (await connection.execute(held)).one()
+        if count >= quota.per_user:
+            # A place frees when the oldest finished job expires; one still running is held
+            # at least `keep_for` from now.
+            frees_at = (oldest or now) + quota.keep_for
+            raise ExportQuotaExceededError(math.ceil((frees_at - now).total_seconds()))
+
+    async def _with_key(self, idempotency_key: str) -> ExportJob | None:
+        query = self._jobs().where(
+            col(ExportJob.owner_id) == self.projects.owner_id,
+            col(ExportJob.idempotency_key) == idempotency_key,
+        )
+        return (await self.session.exec(query)).first()
+
+    @staticmethod
+    def _replayed(earlier: ExportJob, project_id: int) -> RequestedExport:
         if earlier.project_id != project_id:
             raise IdempotencyKeyReusedError
         return RequestedExport(earlier, created=False)
+
+    async def _earlier(self, project_id: int, idempotency_key: str | None) -> RequestedExport:
+        earlier = None if idempotency_key is None else await self._with_key(idempotency_key)
+        if earlier is None:
+            # Not the key, so a foreign key: the project went since it was read above.
+            raise ProjectNotFoundError(project_id)
+        return self._replayed(earlier, project_id)
 
     async def get(self, job_id: uuid.UUID) -> ExportJob:
         """Return one of the acting user's export jobs, without its file.
@@ -272,18 +335,48 @@ async def discard_export(session: AsyncSession, job_id: uuid.UUID) -> None:
 
 
 # --8<-- [start:expired]
-async def delete_finished_exports(session: AsyncSession, owner_id: int, *, before: datetime) -> int:
-    """Delete a user's exports that finished (done or failed) before `before`.
+async def delete_finished_exports(
+    session: AsyncSession, *, before: datetime, owner_id: int | None = None
+) -> int:
+    """Delete the exports that finished (done or failed) before `before`: a user's, or all.
 
     Returns:
         How many were deleted.
 
     """
-    statement = delete(ExportJob).where(
-        col(ExportJob.owner_id) == owner_id, col(ExportJob.finished_at) < before
-    )
+    statement = delete(ExportJob).where(col(ExportJob.finished_at) < before)
+    if owner_id is not None:
+        statement = statement.where(col(ExportJob.owner_id) == owner_id)
     result = await session.exec(statement)
     return result.rowcount
+
+
+async def sweep_expired_exports(
+    session_factory: SessionFactory, keep_for: timedelta, *, now: datetime | None = None
+) -> int:
+    """Delete every user's exports that finished over `keep_for` ago: the retention, enforced.
+
+    A database that does not answer keeps them until the next sweep.
+
+    Args:
+        session_factory: Opens the unit of work.
+        keep_for: How long a finished export is kept.
+        now: The time to measure from; the current time when None.
+
+    Returns:
+        How many were deleted.
+
+    """
+    before = (now or utc_now()) - keep_for
+    try:
+        async with transaction(session_factory) as session:
+            deleted = await delete_finished_exports(session, before=before)
+    except DATABASE_UNAVAILABLE as error:
+        logger.warning("expired_exports_kept", error=type(error).__name__)
+        return 0
+    if deleted:
+        logger.info("expired_exports_deleted", count=deleted)
+    return deleted
 
 
 # --8<-- [end:expired]

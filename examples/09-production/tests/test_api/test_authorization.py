@@ -6,6 +6,7 @@ who may call it and writes that down in EXPECTED.
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -21,7 +22,7 @@ from fast_api_template.models import User
 from fast_api_template.models.base import utc_now
 from fast_api_template.models.domain.export_job import ExportStatus
 from fast_api_template.services.auth import AuthService
-from fast_api_template.services.exports import ExportService
+from fast_api_template.services.exports import ExportQuota, ExportService
 from fast_api_template.services.projects import NewProject, ProjectService
 from fast_api_template.services.tasks import NewTask, TaskService
 
@@ -164,9 +165,13 @@ async def prepare(app: FastAPI, owner: User, password: str, *, login: bool) -> d
     return worlds
 
 
+# Room for every role's export: the quota is not what these tests are about.
+QUOTA = ExportQuota(per_user=100, keep_for=timedelta(days=1))
+
+
 async def finished_export(session: AsyncSession, projects: ProjectService, project_id: int) -> str:
     """Add an export of the project, done, as a worker leaves it."""
-    job = (await ExportService(session, projects).request(project_id)).job
+    job = (await ExportService(session, projects).request(project_id, quota=QUOTA)).job
     job.status, job.result, job.finished_at = ExportStatus.DONE, "id\r\n", utc_now()
     return str(job.id)
 

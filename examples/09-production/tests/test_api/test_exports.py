@@ -331,7 +331,7 @@ async def test_the_api_starts_while_redis_is_down_and_answers_503(
 ) -> None:
     # Nothing listens on port 9: the API starts anyway (it needs no consumer group) and
     # answers exports with a 503 until Redis is back.
-    down = settings.model_copy(update={"redis": RedisSettings(url="redis://127.0.0.1:9/0")})
+    down = settings.model_copy(update={"redis": RedisSettings(url="redis://:pw@127.0.0.1:9/0")})
     app = await make_app(down)
     async with make_client(app) as client:
         client.headers.update(bearer(app, await add_user(app, "ada@example.com")))
@@ -371,6 +371,65 @@ async def test_a_request_deletes_its_users_expired_exports_after_the_response(
         left = set((await session.exec(select(col(ExportJob.id)))).all())
     assert expired not in left
     assert {recent, others} <= left
+
+
+# --8<-- [start:quota]
+def with_quota(settings: Settings, exports_per_user: int) -> Settings:
+    jobs = settings.jobs.model_copy(update={"exports_per_user": exports_per_user})
+    return settings.model_copy(update={"jobs": jobs})
+
+
+async def test_a_burst_of_requests_makes_no_more_jobs_than_the_quota(
+    settings: Settings, make_app: AppFactory
+) -> None:
+    app = await make_app(with_quota(settings, 3))
+    async with make_client(app) as client:
+        client.headers.update(bearer(app, await add_user(app, "ada@example.com")))
+        project_id = await add_project(client, ["Dig"])
+
+        # All at once: each request counts the jobs and adds its own, and only three may.
+        answers = await asyncio.gather(*[client.post(exports_of(project_id)) for _ in range(12)])
+        await wait_for_jobs(app)
+
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses == [202] * 3 + [429] * 9
+    refused = [answer for answer in answers if answer.status_code == 429]
+    assert {assert_problem(r, 429)["type"] for r in refused} == {"/problems/export-quota-exceeded"}
+    # Three jobs run now: each holds its place until export_ttl_hours after it finishes.
+    hold = settings.jobs.export_ttl_hours * 3600
+    assert all(hold - 60 <= int(r.headers["retry-after"]) <= hold for r in refused)
+    assert await count_jobs(app) == 3
+
+
+# --8<-- [end:quota]
+
+
+@pytest.mark.sqlite_only
+async def test_a_place_frees_when_the_oldest_export_expires(
+    settings: Settings, make_app: AppFactory
+) -> None:
+    app = await make_app(with_quota(settings, 2))
+    user = await add_user(app, "ada@example.com")
+    hold = timedelta(hours=settings.jobs.export_ttl_hours)
+    async with make_client(app) as client:
+        client.headers.update(bearer(app, user))
+        project_id = await add_project(client, ["Dig"])
+        done = {"status": ExportStatus.DONE, "result": ""}
+        # Expired: no longer held, whether or not a sweep has deleted it yet.
+        await insert_job(app, user, project_id, **done, finished_at=utc_now() - hold)
+        await insert_job(app, user, project_id, **done, finished_at=utc_now() - hold / 2)
+        first = await client.post(exports_of(project_id), headers={"Idempotency-Key": "one"})
+        await wait_for_jobs(app)
+        full = await client.post(exports_of(project_id))
+        replayed = await client.post(exports_of(project_id), headers={"Idempotency-Key": "one"})
+
+    assert first.status_code == 202
+    # The oldest held export finished half the time ago: its place frees in the other half.
+    assert assert_problem(full, 429)["type"] == "/problems/export-quota-exceeded"
+    assert abs(int(full.headers["retry-after"]) - hold.total_seconds() / 2) <= 60
+    # A retry of a request that made a job gets its job, whatever the quota.
+    assert replayed.status_code == 202
+    assert replayed.json()["id"] == first.json()["id"]
 
 
 # --8<-- [start:restart]

@@ -9,6 +9,7 @@ import csv
 import io
 import uuid
 from collections.abc import Container
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from tenacity import AsyncRetrying, RetryCallState
 
 from fast_api_template.db import SessionFactory, create_session_factory, transaction
 from fast_api_template.models import ExportJob, Project, User
+from fast_api_template.models.base import utc_now
 from fast_api_template.models.domain.export_job import ExportStatus
 from fast_api_template.services import exports
 from fast_api_template.services.exceptions import ProjectNotFoundError
@@ -28,12 +30,15 @@ from fast_api_template.services.exports import (
     GAVE_UP,
     UNEXPECTED,
     ExportNotFoundError,
+    ExportQuota,
+    ExportQuotaExceededError,
     ExportRunner,
     ExportService,
     IdempotencyKeyReusedError,
     backoff,
     neutralise,
     render_csv,
+    sweep_expired_exports,
 )
 from fast_api_template.services.projects import NewProject, ProjectService
 from fast_api_template.services.tasks import NewTask, TaskService
@@ -41,6 +46,8 @@ from fast_api_template.services.tasks import NewTask, TaskService
 pytestmark = pytest.mark.anyio
 
 TITLES = ("Dig", "Sow", "=1+1")
+# Room for every export of a test that is not about the quota.
+QUOTA = ExportQuota(per_user=100, keep_for=timedelta(hours=24))
 
 
 # --8<-- [start:csv]
@@ -314,10 +321,10 @@ def service(session: AsyncSession, actor: User) -> ExportService:
 async def test_a_key_finds_the_job_of_the_first_request(
     session: AsyncSession, owner: User, project_id: int
 ) -> None:
-    first = await service(session, owner).request(project_id, idempotency_key="k1")
-    again = await service(session, owner).request(project_id, idempotency_key="k1")
-    other = await service(session, owner).request(project_id, idempotency_key="k2")
-    unnamed = [await service(session, owner).request(project_id) for _ in range(2)]
+    first = await service(session, owner).request(project_id, quota=QUOTA, idempotency_key="k1")
+    again = await service(session, owner).request(project_id, quota=QUOTA, idempotency_key="k1")
+    other = await service(session, owner).request(project_id, quota=QUOTA, idempotency_key="k2")
+    unnamed = [await service(session, owner).request(project_id, quota=QUOTA) for _ in range(2)]
 
     assert (first.created, again.created, other.created) == (True, False, True)
     assert again.job.id == first.job.id
@@ -328,8 +335,8 @@ async def test_a_key_finds_the_job_of_the_first_request(
 async def test_a_key_is_per_user(session: AsyncSession, owner: User, project_id: int) -> None:
     admin = await insert_user(session, "root@example.com", is_admin=True)
 
-    mine = await service(session, owner).request(project_id, idempotency_key="k1")
-    theirs = await service(session, admin).request(project_id, idempotency_key="k1")
+    mine = await service(session, owner).request(project_id, quota=QUOTA, idempotency_key="k1")
+    theirs = await service(session, admin).request(project_id, quota=QUOTA, idempotency_key="k1")
 
     assert theirs.created
     assert theirs.job.id != mine.job.id
@@ -339,10 +346,10 @@ async def test_a_key_is_per_user(session: AsyncSession, owner: User, project_id:
 async def test_a_key_names_one_project(session: AsyncSession, owner: User, project_id: int) -> None:
     other = await ProjectService(session, actor=owner).create(NewProject(name="Orchard"))
     assert other.id is not None
-    await service(session, owner).request(project_id, idempotency_key="k1")
+    await service(session, owner).request(project_id, quota=QUOTA, idempotency_key="k1")
 
     with pytest.raises(IdempotencyKeyReusedError):
-        await service(session, owner).request(other.id, idempotency_key="k1")
+        await service(session, owner).request(other.id, quota=QUOTA, idempotency_key="k1")
 
 
 async def test_only_the_owner_and_admins_see_a_job(
@@ -350,10 +357,10 @@ async def test_only_the_owner_and_admins_see_a_job(
 ) -> None:
     eve = await insert_user(session, "eve@example.com")
     admin = await insert_user(session, "root@example.com", is_admin=True)
-    job = (await service(session, owner).request(project_id)).job
+    job = (await service(session, owner).request(project_id, quota=QUOTA)).job
 
     with pytest.raises(ProjectNotFoundError):
-        await service(session, eve).request(project_id)
+        await service(session, eve).request(project_id, quota=QUOTA)
     with pytest.raises(ExportNotFoundError):
         await service(session, eve).get(job.id)
     assert (await service(session, admin).get(job.id)).id == job.id
@@ -361,3 +368,61 @@ async def test_only_the_owner_and_admins_see_a_job(
 
 
 # --8<-- [end:requests]
+
+
+async def test_the_quota_counts_what_is_held_and_not_what_expired(
+    session: AsyncSession, owner: User, project_id: int
+) -> None:
+    quota = ExportQuota(per_user=2, keep_for=timedelta(hours=1))
+    eve = await insert_user(session, "eve@example.com", is_admin=True)
+    session.add(
+        ExportJob(
+            owner_id=owner.id or 0,
+            project_id=project_id,
+            status=ExportStatus.DONE,
+            finished_at=utc_now() - timedelta(hours=2),  # expired: no longer held
+        )
+    )
+    await service(session, eve).request(project_id, quota=quota)  # another user's
+    await service(session, owner).request(project_id, quota=quota)
+    await service(session, owner).request(project_id, quota=quota)
+
+    with pytest.raises(ExportQuotaExceededError) as refused:
+        await service(session, owner).request(project_id, quota=quota)
+
+    # Both held jobs still run: a place frees an hour after one finishes, at the earliest.
+    assert 3600 - 60 <= refused.value.retry_after <= 3600
+
+
+# --8<-- [start:sweep]
+async def test_a_sweep_deletes_every_export_that_expired(factory: SessionFactory) -> None:
+    keep_for = timedelta(hours=24)
+    finished = utc_now()
+    project = await committed_project(factory)
+    other = await committed_project(factory, "eve@example.com")
+    async with transaction(factory) as session:
+        jobs = [
+            ExportJob(owner_id=p.owner_id, project_id=p.id or 0, status=status, finished_at=at)
+            for p in (project, other)
+            for status, at in ((ExportStatus.DONE, finished), (ExportStatus.FAILED, finished))
+        ]
+        running = ExportJob(owner_id=project.owner_id, project_id=project.id or 0)
+        session.add_all([*jobs, running])
+
+    # The clock moved on, not the test: `now` is where the sweep measures from.
+    early = await sweep_expired_exports(factory, keep_for, now=finished + keep_for)
+    late = await sweep_expired_exports(factory, keep_for, now=finished + keep_for * 1.01)
+
+    assert (early, late) == (0, 4)  # every user's, done or failed, once expired
+    assert [await read(factory, job.id) for job in jobs] == [None] * 4
+    assert await read(factory, running.id) is not None  # never finished: never swept
+
+
+# --8<-- [end:sweep]
+
+
+async def test_a_sweep_keeps_everything_while_the_database_is_down(engine: AsyncEngine) -> None:
+    down = FlakySessionFactory(engine, failing={1})
+
+    assert await sweep_expired_exports(down, timedelta(hours=1)) == 0
+    assert down.calls == 1  # tried once; the next sweep tries again

@@ -31,7 +31,11 @@ from fast_api_template.models.domain.export_job import (
 )
 from fast_api_template.schemas.problems import Problem
 from fast_api_template.schemas.v2.exports import ExportJobRead, ExportLinks
-from fast_api_template.services.exports import delete_finished_exports, discard_export
+from fast_api_template.services.exports import (
+    ExportQuota,
+    delete_finished_exports,
+    discard_export,
+)
 
 router = APIRouter(tags=["exports"], responses=UNAUTHORIZED)
 logger = structlog.stdlib.get_logger(__name__)
@@ -86,6 +90,16 @@ REQUESTED: Final[dict[int | str, dict[str, Any]]] = {
         "model": Problem,
         "description": "The Idempotency-Key was sent with an export of another project",
     },
+    HTTPStatus.TOO_MANY_REQUESTS: {
+        "model": Problem,
+        "description": "You hold as many exports as you may, until the oldest expires",
+        "headers": {
+            "Retry-After": {
+                "description": "Seconds until the oldest of your exports expires.",
+                "schema": {"type": "integer"},
+            }
+        },
+    },
 }
 FILE: Final[dict[int | str, dict[str, Any]]] = {
     HTTPStatus.OK: {"description": "The project's tasks, a header row then one row a task"},
@@ -124,9 +138,13 @@ async def request_export(
     """Export a project's tasks as CSV: the job runs later; follow it at its Location.
 
     Send an Idempotency-Key to retry safely: the same key for the same project gets the same
-    job (with `Idempotent-Replayed: true`), never a second one.
+    job (with `Idempotent-Replayed: true`), never a second one. You hold at most
+    `jobs.exports_per_user` exports at once, each until `jobs.export_ttl_hours` after it
+    finished; one more answers 429.
     """
-    requested = await exports.request(project_id, idempotency_key=key)
+    jobs = resources.settings.jobs
+    quota = ExportQuota(jobs.exports_per_user, timedelta(hours=jobs.export_ttl_hours))
+    requested = await exports.request(project_id, quota=quota, idempotency_key=key)
     job = requested.job
     # Commit before queueing: a worker may take the job at once, and must find its row.
     await session.commit()
@@ -136,8 +154,9 @@ async def request_export(
         response.headers["Idempotent-Replayed"] = "true"
     links = links_of(request, job)
     response.headers["Location"] = links.self
-    ttl = timedelta(hours=resources.settings.jobs.export_ttl_hours)
-    background.add_task(forget_expired_exports, resources.session_factory, job.owner_id, ttl)
+    background.add_task(
+        forget_expired_exports, resources.session_factory, job.owner_id, quota.keep_for
+    )
     return ExportJobRead.of(job, links=links)
 
 
@@ -174,13 +193,13 @@ async def forget_expired_exports(
     nothing only because it runs after the response, not because it runs elsewhere: it runs
     in this process, on its event loop and its database pool. Nothing retries it, and it is
     lost if the process stops before it runs, since it lives only in memory. That is fine for
-    this work, which the user's next export request does again. Work that must happen, such
-    as the export itself, goes on the queue.
+    this work: it only tidies sooner what the sweep of every worker (worker.py) deletes anyway.
+    Work that must happen, such as the export itself, goes on the queue.
     """
     before = utc_now() - ttl
     try:
         async with transaction(session_factory) as session:
-            deleted = await delete_finished_exports(session, owner_id, before=before)
+            deleted = await delete_finished_exports(session, before=before, owner_id=owner_id)
     except DATABASE_UNAVAILABLE as error:
         logger.warning("expired_exports_kept", error=type(error).__name__)
         return
