@@ -322,8 +322,10 @@ AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
 async def get_client_address(request: Request) -> str:
     """Return the address of the client, for per-address limits.
 
-    Behind a proxy this is the proxy's address unless the server trusts its
-    X-Forwarded-For header (uvicorn: --proxy-headers --forwarded-allow-ips=<proxy>).
+    Behind a proxy, name it in `app.trusted_proxies`: the app then reads the client from the
+    X-Forwarded-For header of requests that come from it, and from no one else. Start the
+    server with `--no-proxy-headers` (`fastapi run` and uvicorn trust 127.0.0.1 otherwise),
+    so that only the app decides whom to trust.
     """
     return request.client.host if request.client else "unknown"
 
