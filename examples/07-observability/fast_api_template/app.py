@@ -68,16 +68,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure_logging(settings.log.level, json_logs=settings.log.format == "json")
     # No FastAPI(debug=...): Starlette's traceback page would replace the problem details;
     # settings.app.debug decides what a 500 answer says instead (api/errors.py).
+    public = settings.app.public_docs
     app = FastAPI(
         title=settings.app.name,
         version=VERSION,
+        # Closed in production unless a setting opens them (app.public_docs).
+        docs_url="/docs" if public else None,
+        redoc_url="/redoc" if public else None,
+        openapi_url="/openapi.json" if public else None,
         # The lifespan builds the app's Resources from these settings, so a test's settings
         # reach every route (see api/deps.py).
         lifespan=partial(lifespan, settings=settings),
     )
     register_error_handlers(app)
     app.include_router(health_router)
-    add_versions(app)
+    add_versions(app, settings)
     add_middleware(app, settings)
     return app
 
@@ -114,12 +119,13 @@ def add_middleware(app: FastAPI, settings: Settings) -> None:
 
 
 # --8<-- [start:versions]
-def add_versions(app: FastAPI) -> None:
+def add_versions(app: FastAPI, settings: Settings) -> None:
     """Serve API v1 and v2 side by side, each with its own OpenAPI document and docs page."""
     app.include_router(v1_router)
     app.include_router(v2_router)
-    add_version_docs(app, prefix="/api/v1", version="v1")
-    add_version_docs(app, prefix="/api/v2", version="v2")
+    if settings.app.public_docs:
+        add_version_docs(app, prefix="/api/v1", version="v1")
+        add_version_docs(app, prefix="/api/v2", version="v2")
 
 
 def add_deprecation(app: FastAPI, settings: Settings) -> None:

@@ -80,13 +80,21 @@ class AppSettings(BaseModel):
         ge=0,
         description="Largest request body accepted, in bytes; a larger one is answered 413.",
     )
+    public_docs: bool = Field(
+        default=False,
+        description=(
+            "Serve the OpenAPI documents and the docs pages (/docs, /redoc, /api/v1/docs...) "
+            "to anyone. On by default in dev and test only: they map every route for an "
+            "attacker, and Swagger UI loads its scripts from a CDN."
+        ),
+    )
     # NoDecode: the variable is a plain comma-separated list, not JSON.
     trusted_proxies: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description=(
             "Comma-separated addresses or networks of the reverse proxies in front of the "
             "service, e.g. 10.0.0.0/8. Their X-Forwarded-For names the client, for per-address "
-            "limits. Empty: the connection's peer is the client."
+            "limits; nobody else's is read. Empty: the connection's peer is the client."
         ),
     )
 
@@ -449,10 +457,11 @@ class Settings(BaseSettings):
 # --8<-- [start:profiles]
 # Defaults that differ per environment; the field defaults above are the production ones.
 PROFILE_DEFAULTS: Final[Mapping[Environment, Mapping[str, Mapping[str, object]]]] = {
-    Environment.DEV: {"app": {"debug": True}, "log": {"format": "console"}},
+    Environment.DEV: {"app": {"debug": True, "public_docs": True}, "log": {"format": "console"}},
     # A fresh in-memory database for every app the tests create.
     # Cheap password hashes keep the tests fast; production refuses them (prod_checks).
     Environment.TEST: {
+        "app": {"public_docs": True},
         "database": {"url": "sqlite+aiosqlite:///:memory:"},
         "log": {"format": "console"},
         "security": {

@@ -97,6 +97,7 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl=LOGIN_URL, auto_error=False)
 
 
 async def get_current_user(
+    request: Request,
     token: Annotated[str | None, Depends(oauth2_scheme)],
     session: SessionDep,
     settings: SettingsDep,
@@ -120,6 +121,8 @@ async def get_current_user(
     # password ends every token at once, not when the token expires.
     if not can_sign_in(user) or user.token_version != claims.version:
         raise InvalidTokenError("The access token is no longer valid: log in again.")
+    # For the access line (api/middleware.py): who made the request.
+    request.state.user_id = user.id
     return user
 
 
@@ -275,8 +278,10 @@ AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
 def get_client_address(request: Request) -> str:
     """Return the address of the client, for per-address limits.
 
-    Behind a proxy this is the proxy's address unless the server trusts its
-    X-Forwarded-For header (uvicorn: --proxy-headers --forwarded-allow-ips=<proxy>).
+    Behind a proxy, name it in `app.trusted_proxies`: the app then reads the client from the
+    X-Forwarded-For header of requests that come from it, and from no one else. Start the
+    server with `--no-proxy-headers` (`fastapi run` and uvicorn trust 127.0.0.1 otherwise),
+    so that only the app decides whom to trust.
     """
     return request.client.host if request.client else "unknown"
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlmodel import col, select, update
+from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from fast_api_template.config import SecuritySettings
@@ -204,6 +204,17 @@ class AuthService:
             .values(revoked_at=self.clock())
         )
         await self.session.flush()
+
+    async def purge_expired_tokens(self) -> int:
+        """Delete the refresh tokens that can no longer be spent; return how many.
+
+        An expired token is refused whatever its row says, so the row is only weight: and
+        no token outlives its session (`security.session_hours`), so rows live hours, not
+        forever. Run it on a schedule: `python -m fast_api_template.admin tokens purge`.
+        """
+        expired = delete(RefreshToken).where(col(RefreshToken.expires_at) <= self.clock())
+        result = await self.session.exec(expired)
+        return result.rowcount
 
     # --8<-- [end:sessions]
 

@@ -240,3 +240,34 @@ async def test_logins_pause_while_redis_is_down(
     # One bounded wait for a hung Redis, not one per retry of the Redis client.
     assert waited < 2 * redis.timeout
     assert back.status_code == 200
+
+
+# Behind a proxy, X-Forwarded-For names the client: but only when the proxy sent it.
+
+
+async def test_a_client_outside_the_trusted_proxies_cannot_choose_its_address(
+    database_url: str, make_app: AppFactory
+) -> None:
+    settings = Settings(
+        env=Environment.TEST,
+        database={"url": database_url},
+        app={"trusted_proxies": "10.9.9.9"},
+        security={"login_address_attempts": 2},
+    )
+    app = await make_app(settings)
+
+    async def log_in_as(peer: str, forwarded_for: str, email: str) -> int:
+        async with client_at(app, peer) as client:
+            form = {"username": email, "password": "wrong-password"}
+            answer = await client.post(LOGIN, data=form, headers={"X-Forwarded-For": forwarded_for})
+            return answer.status_code
+
+    # Straight to the replica, each time "from" another address: counted by its own.
+    spoofed = [
+        await log_in_as("10.0.0.1", f"198.51.100.{n}", f"user{n}@example.com") for n in range(3)
+    ]
+    # Through the trusted proxy: counted by the address that the proxy names.
+    proxied = await log_in_as("10.9.9.9", "198.51.100.99", "user9@example.com")
+
+    assert spoofed == [401, 401, 429]
+    assert proxied == 401

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from fast_api_template.api.deps import ClientAddress
 from fast_api_template.app import create_app
-from fast_api_template.config import CorsSettings, Settings
+from fast_api_template.config import AppSettings, CorsSettings, Settings
 from fast_api_template.core.headers import API_CSP, DOCS_CSP
 
 pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only]
@@ -165,3 +165,20 @@ async def test_the_client_address_comes_from_trusted_proxies_only(
         response = await client.get("/test/address", headers={"X-Forwarded-For": "203.0.113.7"})
 
     assert response.json() == seen
+
+
+DOCS = ["/docs", "/redoc", "/openapi.json", "/api/v1/docs", "/api/v2/docs", "/api/v1/openapi.json"]
+
+
+@pytest.mark.parametrize("path", DOCS)
+async def test_docs_are_closed_in_production_unless_opened(path: str) -> None:
+    settings = production_settings()
+    opened = settings.model_copy(update={"app": AppSettings(public_docs=True)})
+
+    async with make_client(create_app(settings)) as closed_client:
+        closed = await closed_client.get(path)
+    async with make_client(create_app(opened)) as opened_client:
+        served = await opened_client.get(path)
+
+    assert closed.status_code == 404
+    assert served.status_code == 200
