@@ -140,7 +140,8 @@ class ExportQuota:
 
     A job is held from its request until `keep_for` after it finished: queued, running, then
     kept. So one user's exports take at most `per_user` files, and a burst of requests makes
-    at most `per_user` jobs.
+    at most `per_user` jobs. A job that never finishes (its process stopped mid-run) holds
+    its place for `keep_for` after its request, so that lost jobs cannot lock a user out.
     """
 
     per_user: int
@@ -229,18 +230,19 @@ class ExportService:
 
     async def _check_quota(self, quota: ExportQuota) -> None:
         now = utc_now()
-        finished_at = col(ExportJob.finished_at)
-        held = sa.select(func.count(), func.min(finished_at)).where(
+        # When a job's hold started: when it finished, or, until then, when it was asked for.
+        held_from = func.coalesce(col(ExportJob.finished_at), col(ExportJob.created_at))
+        held = sa.select(func.count(), func.min(held_from)).where(
             col(ExportJob.owner_id) == self.projects.owner_id,
-            finished_at.is_(None) | (finished_at >= now - quota.keep_for),
+            held_from >= now - quota.keep_for,
         )
         connection = await self.session.connection()
         count, oldest = (await connection.execute(held)).one()
         if count >= quota.per_user:
-            # A place frees when the oldest finished job expires; one still running is held
-            # at least `keep_for` from now.
-            frees_at = (oldest or now) + quota.keep_for
-            raise ExportQuotaExceededError(math.ceil((frees_at - now).total_seconds()))
+            # The earliest that a place frees; a job that finishes before then holds it longer,
+            # and the client is told again.
+            frees_at = oldest + quota.keep_for
+            raise ExportQuotaExceededError(max(1, math.ceil((frees_at - now).total_seconds())))
 
     async def _with_key(self, idempotency_key: str) -> ExportJob | None:
         query = self._jobs().where(

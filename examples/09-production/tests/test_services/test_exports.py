@@ -390,8 +390,22 @@ async def test_the_quota_counts_what_is_held_and_not_what_expired(
     with pytest.raises(ExportQuotaExceededError) as refused:
         await service(session, owner).request(project_id, quota=quota)
 
-    # Both held jobs still run: a place frees an hour after one finishes, at the earliest.
+    # Both held jobs were just asked for: a place frees in an hour at the earliest.
     assert 3600 - 60 <= refused.value.retry_after <= 3600
+
+
+async def test_a_job_that_never_finished_stops_holding_a_place(
+    session: AsyncSession, owner: User, project_id: int
+) -> None:
+    quota = ExportQuota(per_user=1, keep_for=timedelta(hours=1))
+    # Lost: asked for two hours ago, and its process stopped before it finished.
+    lost = ExportJob(owner_id=owner.id or 0, project_id=project_id, status=ExportStatus.RUNNING)
+    lost.created_at = utc_now() - timedelta(hours=2)
+    session.add(lost)
+
+    requested = await service(session, owner).request(project_id, quota=quota)
+
+    assert requested.created
 
 
 # --8<-- [start:sweep]
