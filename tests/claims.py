@@ -209,11 +209,15 @@ def _section_proves(following: list[_Paragraph]) -> bool:
 
 
 def broken_proofs(path: Path, root: Path) -> list[str]:
-    """Return the proof marks of a page whose repository file does not exist."""
+    """Return the proof marks of a page that name no file of the repository, or lack their class."""
     problems = []
     text = path.read_text(encoding="utf-8")
     for match in PROOF.finditer(text):
         target = match.group("target")
+        if match.group("mark") is None and path.name != "README.md":
+            # The guide's pages render the mark with its class; only GitHub's README cannot.
+            line = text.count("\n", 0, match.start()) + 1
+            problems.append(f"{path.name}:{line}: write the proof mark as [proof](...){{ .proof }}")
         if target.startswith(REPOSITORY):
             file = _REPOSITORY_FILE.match(target)
             if file is None or not (root / file.group("path")).exists():

@@ -134,3 +134,16 @@ def test_an_allowlist_entry_needs_its_reason(tmp_path: Path, entry: str) -> None
 
     with pytest.raises(ValueError, match="expected"):
         read_allowlist(allowlist)
+
+
+def test_a_proof_mark_on_a_page_carries_its_class(tmp_path: Path) -> None:
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_inputs.py").write_text("")
+    written = page(
+        tmp_path,
+        f"The service checks every input [proof]({REPOSITORY}/blob/main/tests/test_inputs.py).\n",
+    )
+
+    assert broken_proofs(written, tmp_path) == [
+        "page.md:1: write the proof mark as [proof](...){ .proof }"
+    ]
