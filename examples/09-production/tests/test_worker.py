@@ -41,7 +41,7 @@ def test_the_module_builds_its_broker_from_the_environment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("FAST_API_TEMPLATE_ENV", "test")
-    monkeypatch.setenv("FAST_API_TEMPLATE_REDIS__URL", "redis://127.0.0.1:9/0")  # not opened
+    monkeypatch.setenv("FAST_API_TEMPLATE_REDIS__URL", "redis://:pw@127.0.0.1:9/0")  # not opened
     get_settings.cache_clear()
     try:
         broker = worker.broker
@@ -60,7 +60,7 @@ async def test_a_worker_starts_while_the_database_is_down(
     settings = Settings(
         env=Environment.TEST,
         database={"url": "postgresql+asyncpg://app:pw@127.0.0.1:9/app"},  # nothing listens
-        redis={"url": "redis://127.0.0.1:9/0"},
+        redis={"url": "redis://:pw@127.0.0.1:9/0"},
     )
     broker = create_worker_broker(settings)
 

@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import SQLModel
 
 from fast_api_template.api.deps import Resources, ResourcesDep
+from fast_api_template.config import Environment
 from fast_api_template.schemas.problems import Problem
 
 logger = structlog.stdlib.get_logger(__name__)
@@ -64,8 +65,16 @@ async def ready(resources: ResourcesDep) -> Health:
         problems = [f"no answer within {timeout:g} s"]
     if problems:
         logger.warning("not_ready", problems=problems)
-        raise HTTPException(HTTPStatus.SERVICE_UNAVAILABLE, f"Not ready: {'; '.join(problems)}.")
+        raise HTTPException(HTTPStatus.SERVICE_UNAVAILABLE, _not_ready(problems, resources))
     return Health(status="ready")
+
+
+def _not_ready(problems: list[str], resources: Resources) -> str:
+    # The reasons name servers and schema revisions: the log has them for the operator; in
+    # production, anyone else learns only that the service is not ready.
+    if resources.settings.env is Environment.PROD:
+        return "Not ready."
+    return f"Not ready: {'; '.join(problems)}."
 
 
 # --8<-- [end:health]

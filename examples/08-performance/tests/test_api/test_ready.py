@@ -6,7 +6,14 @@ from pathlib import Path
 import anyio
 import httpx
 import pytest
-from conftest import AppFactory, key_prefix, make_client, redis_url, resources_of
+from conftest import (
+    AppFactory,
+    key_prefix,
+    make_client,
+    production_settings,
+    redis_url,
+    resources_of,
+)
 from fastapi import FastAPI
 from faults import faulty_proxy
 from problem_checks import assert_problem
@@ -98,3 +105,16 @@ async def test_not_ready_when_redis_is_configured_and_down(
     assert up.status_code == 200
     body = assert_problem(down, 503)
     assert body["detail"] == "Not ready: Redis does not answer."
+
+
+async def test_in_production_the_answer_keeps_the_reasons_for_the_log(
+    make_app: AppFactory,
+) -> None:
+    # Production's settings, with the database on a port where nothing listens.
+    app = await make_app(production_settings())
+
+    async with make_client(app) as client:
+        response = await client.get("/ready")
+
+    body = assert_problem(response, 503)
+    assert body["detail"] == "Not ready."

@@ -115,6 +115,7 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl=LOGIN_URL, auto_error=False)
 
 
 async def get_current_user(
+    request: Request,
     token: Annotated[str | None, Depends(oauth2_scheme)],
     session: SessionDep,
     settings: SettingsDep,
@@ -138,6 +139,8 @@ async def get_current_user(
     # password ends every token at once, not when the token expires.
     if not can_sign_in(user) or user.token_version != claims.version:
         raise InvalidTokenError("The access token is no longer valid: log in again.")
+    # For the access line (api/middleware.py): who made the request.
+    request.state.user_id = user.id
     return user
 
 

@@ -127,12 +127,17 @@ class EdgeMiddleware:
         try:
             await self.app(scope, receive, send_at_edge)
         finally:
+            client = scope.get("client")
             self.access_log.info(
                 "request",
                 method=scope["method"],
                 path=path,
                 status=status,
                 duration_ms=round((time.perf_counter() - start) * 1000, 2),
+                # Who asked, and from where: the address that the limits count (behind a
+                # trusted proxy, the one it names), and the user that `CurrentUser` found.
+                client=client[0] if client else None,
+                user_id=scope["state"].get("user_id"),
             )
             structlog.contextvars.reset_contextvars(**tokens)
 

@@ -18,6 +18,7 @@ from fast_api_template.core.logging import (
     HANDLER_NAME,
     configure_logging,
 )
+from fast_api_template.models import User
 
 pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only]
 
@@ -60,6 +61,28 @@ async def test_one_access_line_per_request(
     assert line["level"] == "info"
     assert line["logger"] == "fast_api_template.access"
     assert line["timestamp"].endswith("Z")
+
+
+async def test_the_access_line_names_the_user_and_the_client(
+    client: httpx.AsyncClient, user: User, log_lines: JsonLogLines
+) -> None:
+    await client.get("/api/v2/users/me")
+
+    (line,) = log_lines.events("request")
+    assert (line["user_id"], line["client"], line["status"]) == (user.id, "127.0.0.1", 200)
+
+
+async def test_a_security_event_is_a_line_with_its_fields(
+    anonymous: httpx.AsyncClient, user: User, log_lines: JsonLogLines
+) -> None:
+    form = {"username": user.email, "password": "wrong-password"}
+    await anonymous.post("/api/v2/auth/token", data=form)
+
+    (event,) = [line for line in log_lines.lines if line.get("security_event")]
+    assert event["security_event"] == "login_failed"
+    assert (event["user_id"], event["client_address"]) == (user.id, "127.0.0.1")
+    assert event["reason"] == "wrong password"
+    assert event["level"] == "warning"
 
 
 @pytest.mark.usefixtures("routes")

@@ -220,6 +220,7 @@ def test_each_replica_runs_the_image_command_and_passes_its_health_check(
         checked = run_health_check(port, topology.environment)
 
         assert health.status_code == 200
+        assert "server" not in health.headers
         assert checked.returncode == 0, checked.stderr
 
 
