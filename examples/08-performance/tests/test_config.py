@@ -254,6 +254,23 @@ def test_production_accepts_redis_with_a_password_or_on_a_private_network(
     assert load_settings().redis.url is not None
 
 
+def test_production_takes_previous_keys_only_if_they_were_good_keys(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    secure_production(monkeypatch)
+    monkeypatch.setenv("FAST_API_TEMPLATE_SECURITY__PREVIOUS_SECRET_KEYS", f"{GOOD_SECRET[::-1]}")
+    assert len(load_settings().security.previous_secret_keys) == 1
+
+    monkeypatch.setenv(
+        "FAST_API_TEMPLATE_SECURITY__PREVIOUS_SECRET_KEYS", f"{GOOD_SECRET[::-1]},short"
+    )
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings()
+    assert [line.split(":")[0] for line in caught.value.problems] == [
+        "FAST_API_TEMPLATE_SECURITY__PREVIOUS_SECRET_KEYS"
+    ]
+
+
 def test_production_refuses_a_short_secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
     secure_production(monkeypatch)
     monkeypatch.setenv("FAST_API_TEMPLATE_SECURITY__SECRET_KEY", "short")

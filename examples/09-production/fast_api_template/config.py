@@ -189,6 +189,15 @@ class SecuritySettings(BaseModel):
             'e.g. python -c "import secrets; print(secrets.token_urlsafe(32))".'
         ),
     )
+    # NoDecode: the variable is a plain comma-separated list, not JSON.
+    previous_secret_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "Comma-separated keys that secret_key replaced: access tokens they signed work "
+            "until they expire. Rotate: move the old key here, set a new secret_key, and drop "
+            "the old key after access_token_minutes."
+        ),
+    )
     access_token_minutes: int = Field(
         default=15,
         ge=1,
@@ -270,6 +279,13 @@ class SecuritySettings(BaseModel):
         ge=1,
         description="The window over which registrations are counted, in seconds.",
     )
+
+    @field_validator("previous_secret_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [key.strip() for key in value.split(",") if key.strip()]
+        return value
 
     @model_validator(mode="after")
     def _enough_memory_per_lane(self) -> "SecuritySettings":
@@ -590,6 +606,12 @@ def production_problems(settings: Settings) -> list[str]:
         problems.append(
             f"{env_var_name('security', 'secret_key')}: repeats itself, so it is easy to guess; "
             "use a random one"
+        )
+    previous = [key.get_secret_value() for key in settings.security.previous_secret_keys]
+    if any(len(key) < MIN_SECRET_KEY_LENGTH or repeats_itself(key) for key in previous):
+        problems.append(
+            f"{env_var_name('security', 'previous_secret_keys')}: each key needs at least "
+            f"{MIN_SECRET_KEY_LENGTH} random characters, like secret_key"
         )
     if settings.app.debug:
         problems.append(

@@ -9,6 +9,7 @@ import re
 import secrets
 import string
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -114,6 +115,8 @@ def common_passwords() -> frozenset[str]:
 # The only algorithm accepted. A token names its own algorithm, so a decoder that trusted
 # it could be told "none" (no signature at all) or be made to mistake one key for another.
 ALGORITHM = "HS256"
+# Hex digits of a key's digest in a token's `kid` header: enough to tell keys apart.
+KEY_ID_LENGTH = 16
 
 
 @dataclass(frozen=True)
@@ -155,21 +158,37 @@ def create_access_token(
         "type": "access",
         "ver": version,
     }
-    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+    return jwt.encode(claims, secret, algorithm=ALGORITHM, headers={"kid": key_id(secret)})
 
 
-def decode_access_token(token: str, *, secret: str) -> AccessClaims:
+def key_id(secret: str) -> str:
+    """Name a key without revealing it: the start of its SHA-256 digest, sent as `kid`."""
+    return hashlib.sha256(secret.encode()).hexdigest()[:KEY_ID_LENGTH]
+
+
+def decode_access_token(token: str, *, secret: str, previous: Sequence[str] = ()) -> AccessClaims:
     """Verify an access token and return its claims.
+
+    Args:
+        token: The token, as the client sent it.
+        secret: The key that signs new tokens.
+        previous: Keys that signed tokens before `secret` replaced them: their tokens are
+            accepted until they expire, so that a new key logs no one out.
 
     Raises:
         InvalidTokenError: The token is malformed, forged, expired, signed with another
-            algorithm, or not an access token.
+            algorithm or an unknown key, or not an access token.
 
     """
+    keys = {key_id(key): key for key in (secret, *previous)}
     try:
+        # The header names the key (`kid`); the signature is checked with that key only.
+        signed_with = keys.get(jwt.get_unverified_header(token).get("kid", ""))
+        if signed_with is None:
+            raise InvalidTokenError("The access token is invalid.")
         claims = jwt.decode(
             token,
-            secret,
+            signed_with,
             algorithms=[ALGORITHM],
             options={"require": ["exp", "iat", "sub", "jti", "type", "ver"]},
         )

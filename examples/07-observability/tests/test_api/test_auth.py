@@ -15,7 +15,7 @@ from fastapi import FastAPI
 
 from fast_api_template.api.deps import get_clock
 from fast_api_template.config import Settings
-from fast_api_template.core.security import create_access_token
+from fast_api_template.core.security import create_access_token, key_id
 from fast_api_template.models import User
 
 pytestmark = pytest.mark.anyio
@@ -154,6 +154,11 @@ def secret(app: FastAPI) -> str:
     return settings.security.secret_key.get_secret_value()
 
 
+def kid(app: FastAPI) -> dict[str, str]:
+    """The header that names the app's key: a forged token gets past it to the real checks."""
+    return {"kid": key_id(secret(app))}
+
+
 def expired(app: FastAPI, user: User) -> str:
     assert user.id is not None
     # Issued 16 minutes ago for 15: past its expiry, with no clock to wait for.
@@ -167,10 +172,14 @@ BAD_TOKENS: dict[str, Callable[[FastAPI, User], str]] = {
     "expired": expired,
     "tampered": forged,
     "wrong-algorithm": lambda app, user: jwt.encode(
-        claims(user), secret(app) * 2, algorithm="HS512"
+        claims(user), secret(app) * 2, algorithm="HS512", headers=kid(app)
     ),
-    "alg-none": lambda _app, user: jwt.encode(claims(user), None, algorithm="none"),
-    "other-secret": lambda _app, user: jwt.encode(claims(user), "o" * 32, algorithm="HS256"),
+    "alg-none": lambda app, user: jwt.encode(
+        claims(user), None, algorithm="none", headers=kid(app)
+    ),
+    "other-secret": lambda app, user: jwt.encode(
+        claims(user), "o" * 32, algorithm="HS256", headers=kid(app)
+    ),
     "not-a-jwt": lambda _app, _user: "not-a-token",
 }
 

@@ -130,7 +130,12 @@ async def get_current_user(
     """
     if token is None:
         raise AuthenticationError("Send an access token: Authorization: Bearer <token>.")
-    claims = decode_access_token(token, secret=settings.security.secret_key.get_secret_value())
+    keys = settings.security
+    claims = decode_access_token(
+        token,
+        secret=keys.secret_key.get_secret_value(),
+        previous=[key.get_secret_value() for key in keys.previous_secret_keys],
+    )
     try:
         user = await UserService(session).get(claims.user_id)
     except UserNotFoundError:

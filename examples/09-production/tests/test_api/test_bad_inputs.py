@@ -22,7 +22,7 @@ from problem_checks import assert_problem
 from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
-from fast_api_template.core.security import ALGORITHM, create_access_token
+from fast_api_template.core.security import ALGORITHM, create_access_token, key_id
 from fast_api_template.models import User
 from fast_api_template.services.projects import NewProject, ProjectService
 from fast_api_template.services.tasks import NewTask, TaskService
@@ -143,7 +143,8 @@ def forged_token(app: FastAPI, subject: str) -> str:
     settings = resources_of(app).settings.security
     token = create_access_token(1, version=0, secret="x" * 32, lifetime=timedelta(minutes=5))
     claims = jwt.decode(token, "x" * 32, algorithms=[ALGORITHM]) | {"sub": subject}
-    return jwt.encode(claims, settings.secret_key.get_secret_value(), algorithm=ALGORITHM)
+    key = settings.secret_key.get_secret_value()
+    return jwt.encode(claims, key, algorithm=ALGORITHM, headers={"kid": key_id(key)})
 
 
 @pytest.fixture

@@ -15,11 +15,14 @@ from fast_api_template.core.security import (
     create_access_token,
     decode_access_token,
     hash_refresh_token,
+    key_id,
     new_refresh_token,
 )
 
 SECRET = secrets.token_urlsafe(32)
 PASSWORD = secrets.token_urlsafe(12)
+# The header that names SECRET: tokens made by hand below reach the checks they are about.
+KID = {"kid": key_id(SECRET)}
 CHEAP = SecuritySettings(password_time_cost=1, password_memory_cost=8, password_parallelism=1)
 
 
@@ -62,7 +65,8 @@ def test_an_access_token_carries_its_claims() -> None:
     assert claims.user_id == 42
     assert (claims.issued_at, claims.expires_at) == (now, now + timedelta(minutes=5))
     assert len(claims.token_id) == 32
-    assert jwt.get_unverified_header(token) == {"alg": "HS256", "typ": "JWT"}
+    assert claims.version == 0
+    assert jwt.get_unverified_header(token) == {"alg": "HS256", "typ": "JWT", **KID}
 
 
 def claims(**changes: object) -> dict[str, object]:
@@ -73,6 +77,7 @@ def claims(**changes: object) -> dict[str, object]:
         "exp": now + timedelta(minutes=5),
         "jti": "x",
         "type": "access",
+        "ver": 0,
         **changes,
     }
 
@@ -109,28 +114,28 @@ def tamper(token: str) -> str:
             id="other-secret",
         ),
         pytest.param(
-            jwt.encode(claims(), SECRET * 2, algorithm="HS512"),
+            jwt.encode(claims(), SECRET * 2, algorithm="HS512", headers=KID),
             "The access token is invalid.",
             id="other-algorithm",
         ),
         pytest.param(
-            jwt.encode(claims(), None, algorithm="none"),
+            jwt.encode(claims(), None, algorithm="none", headers=KID),
             "The access token is invalid.",
             id="alg-none",
         ),
         pytest.param(
-            jwt.encode(claims(type="refresh"), SECRET, algorithm="HS256"),
+            jwt.encode(claims(type="refresh"), SECRET, algorithm="HS256", headers=KID),
             "The access token is invalid.",
             id="not-an-access-token",
         ),
         pytest.param(
-            jwt.encode(claims(sub="admin"), SECRET, algorithm="HS256"),
+            jwt.encode(claims(sub="admin"), SECRET, algorithm="HS256", headers=KID),
             "The access token is invalid.",
             id="subject-not-an-id",
         ),
         *(
             pytest.param(
-                jwt.encode(claims(sub=subject), SECRET, algorithm="HS256"),
+                jwt.encode(claims(sub=subject), SECRET, algorithm="HS256", headers=KID),
                 "The access token is invalid.",
                 id=f"subject-{name}",
             )
@@ -147,9 +152,24 @@ def tamper(token: str) -> str:
             ]
         ),
         pytest.param(
-            jwt.encode({k: v for k, v in claims().items() if k != "exp"}, SECRET),
+            jwt.encode({k: v for k, v in claims().items() if k != "exp"}, SECRET, headers=KID),
             "The access token is invalid.",
             id="no-expiry",
+        ),
+        pytest.param(
+            jwt.encode(claims(), "o" * 32, algorithm="HS256", headers=KID),
+            "The access token is invalid.",
+            id="names-our-key-signed-with-another",
+        ),
+        pytest.param(
+            jwt.encode(claims(), SECRET, algorithm="HS256"),
+            "The access token is invalid.",
+            id="no-key-id",
+        ),
+        pytest.param(
+            jwt.encode(claims(ver=True), SECRET, algorithm="HS256", headers=KID),
+            "The access token is invalid.",
+            id="version-not-a-number",
         ),
         pytest.param("not.a.token", "The access token is invalid.", id="garbage"),
     ],
@@ -175,3 +195,23 @@ def test_the_largest_id_is_still_a_user() -> None:
     token = create_access_token(2**31 - 1, version=0, secret=SECRET, lifetime=timedelta(minutes=5))
 
     assert decode_access_token(token, secret=SECRET).user_id == 2**31 - 1
+
+
+def test_a_new_key_logs_no_one_out() -> None:
+    old_key, new_key = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    issued_before = create_access_token(1, version=0, secret=old_key, lifetime=timedelta(minutes=5))
+    issued_after = create_access_token(1, version=0, secret=new_key, lifetime=timedelta(minutes=5))
+
+    # During the rotation both keys are known; the new one signs.
+    assert decode_access_token(issued_before, secret=new_key, previous=[old_key]).user_id == 1
+    assert decode_access_token(issued_after, secret=new_key, previous=[old_key]).user_id == 1
+    # Once the old key is dropped, its tokens are refused.
+    with pytest.raises(InvalidTokenError):
+        decode_access_token(issued_before, secret=new_key)
+
+
+def test_the_hand_made_token_is_accepted_before_it_is_spoiled() -> None:
+    # Each bad token above is this one with one thing changed: so each is refused for that.
+    token = jwt.encode(claims(), SECRET, algorithm="HS256", headers=KID)
+
+    assert decode_access_token(token, secret=SECRET).user_id == 1
