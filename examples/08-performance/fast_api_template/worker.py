@@ -28,7 +28,10 @@ from fast_api_template.db import (
     SessionFactory,
     create_engine,
     create_session_factory,
+    transaction,
 )
+from fast_api_template.models.base import utc_now
+from fast_api_template.services.auth import delete_expired_refresh_tokens
 from fast_api_template.services.exports import ExportRunner, sweep_expired_exports
 
 logger = structlog.stdlib.get_logger(__name__)
@@ -64,7 +67,7 @@ Sleep = Callable[[float], Awaitable[None]]
 def register_sweep(
     broker: AsyncBroker, *, session_factory: SessionFactory, settings: Settings
 ) -> None:
-    """Delete expired exports every `jobs.sweep_minutes`, wherever the jobs run.
+    """Delete expired exports and refresh tokens every `jobs.sweep_minutes`, where jobs run.
 
     In a worker, and in an API that runs its jobs itself (no Redis): both start `broker` as
     a worker. An API that queues jobs for workers does not sweep. With several workers, each
@@ -74,6 +77,7 @@ def register_sweep(
 
     async def sweep() -> None:
         await sweep_expired_exports(session_factory, keep_for)
+        await sweep_expired_refresh_tokens(session_factory)
 
     async def start(state: TaskiqState) -> None:
         state.sweeper = asyncio.create_task(run_every(settings.jobs.sweep_minutes * 60, sweep))
@@ -87,6 +91,23 @@ def register_sweep(
 
     broker.add_event_handler(TaskiqEvents.WORKER_STARTUP, start)
     broker.add_event_handler(TaskiqEvents.WORKER_SHUTDOWN, stop)
+
+
+async def sweep_expired_refresh_tokens(session_factory: SessionFactory) -> int:
+    """Delete the refresh tokens that can no longer be spent; return how many.
+
+    No token outlives its session (`security.session_hours`), so the table holds hours of
+    logins, not years. A database that does not answer keeps them until the next sweep.
+    """
+    try:
+        async with transaction(session_factory) as session:
+            deleted = await delete_expired_refresh_tokens(session, now=utc_now())
+    except DATABASE_UNAVAILABLE as error:
+        logger.warning("expired_refresh_tokens_kept", error=type(error).__name__)
+        return 0
+    if deleted:
+        logger.info("expired_refresh_tokens_deleted", count=deleted)
+    return deleted
 
 
 async def run_every(

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +19,17 @@ import httpx
 import pytest
 import redis.asyncio
 from conftest import add_user, bearer, key_prefix, make_client, redis_url, resources_of
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import select
 from taskiq import AsyncBroker, TaskiqEvents
 
 from fast_api_template import worker
 from fast_api_template.app import create_app
 from fast_api_template.config import ConfigurationError, Environment, Settings, get_settings
 from fast_api_template.core.jobs import EXPORT_PROJECT, JobStream
-from fast_api_template.worker import create_worker_broker, run_every
+from fast_api_template.db import create_session_factory, transaction
+from fast_api_template.models import RefreshToken, User
+from fast_api_template.worker import create_worker_broker, run_every, sweep_expired_refresh_tokens
 
 # Seconds that the test waits at most for the worker to finish a job it was given.
 JOB_DEADLINE = 20.0
@@ -115,6 +120,34 @@ async def test_an_api_sweeps_only_when_it_runs_its_jobs_itself(
 
     assert running is sweeps
     assert sweeper is None or sweeper.cancelled()
+
+
+@pytest.mark.anyio
+async def test_a_sweep_deletes_the_refresh_tokens_that_expired(engine: AsyncEngine) -> None:
+    factory = create_session_factory(engine)
+    now = datetime.now(UTC)
+    async with transaction(factory) as session:
+        ada = User(email="ada@example.com")
+        session.add(ada)
+        await session.flush()
+        assert ada.id is not None
+        for number, expires in enumerate((now - timedelta(seconds=1), now + timedelta(hours=1))):
+            session.add(
+                RefreshToken(
+                    user_id=ada.id,
+                    family_id=f"family{number}",
+                    token_hash=f"{number:064}",
+                    expires_at=expires,
+                    session_started_at=now,
+                )
+            )
+
+    deleted = await sweep_expired_refresh_tokens(factory)
+
+    assert deleted == 1
+    async with transaction(factory) as session:
+        [left] = await session.exec(select(RefreshToken))
+        assert left.expires_at > now
 
 
 @pytest.mark.anyio

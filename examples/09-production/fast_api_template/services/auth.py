@@ -212,9 +212,7 @@ class AuthService:
         no token outlives its session (`security.session_hours`), so rows live hours, not
         forever. Run it on a schedule: `python -m fast_api_template.admin tokens purge`.
         """
-        expired = delete(RefreshToken).where(col(RefreshToken.expires_at) <= self.clock())
-        result = await self.session.exec(expired)
-        return result.rowcount
+        return await delete_expired_refresh_tokens(self.session, now=self.clock())
 
     # --8<-- [end:sessions]
 
@@ -256,6 +254,12 @@ class AuthService:
             refresh_token=refresh_token,
             expires_in=int(self.settings.access_token_lifetime.total_seconds()),
         )
+
+
+async def delete_expired_refresh_tokens(session: AsyncSession, *, now: datetime) -> int:
+    """Delete the refresh tokens that expired by `now`, in `session`; return how many."""
+    result = await session.exec(delete(RefreshToken).where(col(RefreshToken.expires_at) <= now))
+    return result.rowcount
 
 
 def can_sign_in(user: User) -> bool:
