@@ -123,3 +123,14 @@ def test_ci_builds_the_production_image(ci: dict[str, Any]) -> None:
     target = re.search(r"--target (\S+)", builds[0])
     assert target is not None
     assert target.group(1) in dockerfile_stages(DOCKERFILE.read_text(encoding="utf-8"))
+
+
+def test_a_workflow_audits_the_locked_dependencies_every_week() -> None:
+    audit = yaml.safe_load((GITHUB / "workflows" / "audit.yml").read_text(encoding="utf-8"))
+    lines = run_lines(audit["jobs"]["audit"])
+
+    # PyYAML reads the key `on` as True (YAML 1.1).
+    assert audit[True]["schedule"], "a lock that does not change can still become vulnerable"
+    export = next(line for line in lines if line.startswith("uv export"))
+    assert "--locked" in export
+    assert any("pip-audit" in line and "requirements.txt" in line for line in lines)
