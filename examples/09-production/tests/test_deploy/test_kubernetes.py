@@ -175,3 +175,16 @@ def test_postgres_accepts_the_connections_of_the_most_pods() -> None:
     )
 
     assert needed <= POSTGRES_CONNECTIONS
+
+
+def test_only_the_ingress_reaches_the_api_pods() -> None:
+    # The api believes X-Forwarded-For from the trusted proxies' network: nothing else may
+    # reach its pods, or a client could name its own address and escape the login limits.
+    policy = yaml.safe_load((KUBERNETES / "api-networkpolicy.yaml").read_text())
+    api = yaml.safe_load((KUBERNETES / "api-deployment.yaml").read_text())
+
+    pod_labels = api["spec"]["template"]["metadata"]["labels"]
+    assert policy["spec"]["podSelector"]["matchLabels"].items() <= pod_labels.items()
+    assert policy["spec"]["policyTypes"] == ["Ingress"]
+    [rule] = policy["spec"]["ingress"]
+    assert [source.keys() for source in rule["from"]] == [{"namespaceSelector"}]
