@@ -6,7 +6,12 @@ written diff differs from what this script would write now.
 For each `examples/NN-name/` it writes, under `docs/stages/diffs/`:
 
 - `NN-name.diff`: a unified diff from the previous stage (for the first stage, from nothing);
-- `NN-name.md`: a table of the files added, changed and removed, with their line counts.
+- `NN-name.md`: a table of the files added, changed and removed, with their line counts;
+- `NN-name/index.md`: the page of the full diff, `stages/diffs/NN-name/` on the site, which
+  shows the table and the diff, and is left out of the search index.
+
+The stage's own page includes the table and links to the diff's page: the diff of a stage is
+up to a megabyte of HTML, which a reader of the stage page would otherwise load every time.
 """
 
 from __future__ import annotations
@@ -123,27 +128,75 @@ def render(previous: dict[str, str], current: dict[str, str]) -> tuple[str, str]
     return "".join(diff_lines), "\n".join(table) + "\n"
 
 
+def diff_page_path(stage_name: str) -> str:
+    """Where the page of a stage's full diff is written, relative to `OUTPUT`."""
+    return f"{stage_name}/index.md"
+
+
+def diff_page(stage: Path, previous: Path | None) -> str:
+    """Write the page of a stage's full diff: a title, the way back, the table, the diff."""
+    number, topic = stage.name[:2], stage.name[3:].replace("-", " ")
+    if previous is None:
+        title = f"Stage {number} ({topic}): the full listing"
+        what = f"Every file of stage {number}, as a diff from nothing."
+    else:
+        title = f"Stage {number} ({topic}): the full diff from stage {previous.name[:2]}"
+        what = (
+            f"Every line that stage {number} adds, changes or removes, file by file, from "
+            f"`examples/{previous.name}` to `examples/{stage.name}`."
+        )
+    return (
+        "---\n"
+        "# The diff is a listing to read, not to search: out of the search index.\n"
+        "search:\n"
+        "  exclude: true\n"
+        "---\n\n"
+        f"# {title}\n\n"
+        f"{what} `scripts/stage_diffs.py` writes this page; the lesson itself is on "
+        f"[the page of stage {number}](../../{stage.name}.md).\n\n"
+        f'--8<-- "docs/stages/diffs/{stage.name}.md"\n\n'
+        # Four backticks: the diff holds Markdown files, and their fences, of three.
+        "````diff\n"
+        f'--8<-- "docs/stages/diffs/{stage.name}.diff"\n'
+        "````\n"
+    )
+
+
 def expected_outputs(examples: Path = EXAMPLES) -> dict[str, str]:
-    """Compute every output file's name and text from the stages as they are now."""
+    """Compute every output file's path (relative to `OUTPUT`) and text from the stages."""
     outputs: dict[str, str] = {}
     previous: dict[str, str] = {}
+    previous_stage: Path | None = None
     for stage in stage_dirs(examples):
         current = stage_files(stage)
         diff, table = render(previous, current)
         outputs[f"{stage.name}.diff"] = diff
         outputs[f"{stage.name}.md"] = table
-        previous = current
+        outputs[diff_page_path(stage.name)] = diff_page(stage, previous_stage)
+        previous, previous_stage = current, stage
     return outputs
+
+
+def written_outputs(output: Path = OUTPUT) -> dict[str, str]:
+    """Every file under `output`, by path relative to it."""
+    return {
+        path.relative_to(output).as_posix(): path.read_text(encoding="utf-8")
+        for path in sorted(output.rglob("*"))
+        if path.is_file()
+    }
 
 
 def main() -> int:
     """Rewrite the outputs and delete those of stages that no longer exist."""
     OUTPUT.mkdir(parents=True, exist_ok=True)
     outputs = expected_outputs()
-    for stale in OUTPUT.iterdir():
-        if stale.name not in outputs:
-            stale.unlink()
+    for stale in written_outputs().keys() - outputs.keys():
+        (OUTPUT / stale).unlink()
+    for folder in sorted(OUTPUT.iterdir()):
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
     for name, text in outputs.items():
+        (OUTPUT / name).parent.mkdir(parents=True, exist_ok=True)
         (OUTPUT / name).write_text(text, encoding="utf-8")
     print(f"wrote {len(outputs)} files to {OUTPUT.relative_to(ROOT)}")
     return 0

@@ -709,19 +709,21 @@ def include_line(target: str) -> re.Pattern[str]:
 
 
 def diff_includes(stage: Path, previous: Path | None) -> str:
-    """What a stage page pastes under "What changed": the table, then the full diff."""
-    note = (
+    """What a stage page pastes under "What changed": the table, then a link to the full diff,
+    which `scripts/stage_diffs.py` writes on a page of its own."""
+    what = (
         f"The full diff from stage {stage_number(previous)}"
         if previous
         else "The full listing, as a diff from nothing"
     )
     return (
         f'--8<-- "docs/stages/diffs/{stage.name}.md"\n\n'
-        f'??? note "{note}"\n\n'
-        "    ```diff\n"
-        f'    --8<-- "docs/stages/diffs/{stage.name}.diff"\n'
-        "    ```\n"
+        f"[{what}](diffs/{stage.name}/index.md), line by line, is on a page of its own.\n"
     )
+
+
+def _diff_page_link(stage: Path) -> re.Pattern[str]:
+    return re.compile(rf"\]\(diffs/{re.escape(stage.name)}/(?:index\.md)?\)")
 
 
 def nav_entry(stage: Path) -> str:
@@ -747,13 +749,16 @@ def stage_page_problems(docs: Path, examples: Path, root: Path = ROOT) -> list[s
     for previous, stage in zip([None, *stages], stages, strict=False):
         page = docs / "stages" / f"{stage.name}.md"
         text = page.read_text(encoding="utf-8") if page.is_file() else ""
-        targets = [f"docs/stages/diffs/{stage.name}.md", f"docs/stages/diffs/{stage.name}.diff"]
-        if not all(include_line(target).search(text) for target in targets):
+        table = include_line(f"docs/stages/diffs/{stage.name}.md")
+        inlined = include_line(f"docs/stages/diffs/{stage.name}.diff")
+        shows_table_and_link = table.search(text) and _diff_page_link(stage).search(text)
+        if not shows_table_and_link or inlined.search(text):
             write = "" if page.is_file() else "write it (CONTRIBUTING.md, Add a stage) and "
             problems.append(
                 f"{shown_path(page, root)}: {write}paste these lines under "
                 f"`## What changed {{ data-search-exclude }}` to show the stage's generated "
-                "diff:\n\n"
+                "table and link its full diff (instead of including the diff, which would "
+                "weigh up to a megabyte on the page):\n\n"
                 f"{diff_includes(stage, previous)}"
             )
     return problems

@@ -231,3 +231,40 @@ def test_listings_from_a_stage_on_other_pages_name_their_stage() -> None:
         if target.startswith("examples/") and block.options.get("title") != target.split(":")[0]
     ]
     assert unlabelled == []
+
+
+def diagram_problems(path: Path) -> list[str]:
+    """Mermaid diagrams without an accessible title and description.
+
+    A screen reader meets a diagram as a flat list of its labels; `accTitle:` and `accDescr:`
+    (on the lines after the diagram's type) say what it is and what it shows.
+    """
+    return [
+        f"{block}: add `accTitle: ...` and `accDescr: ...` lines after `{first}`: what the "
+        "diagram is, and what it shows"
+        for block in fenced_blocks(path)
+        if block.language == "mermaid"
+        for first in [block.body.strip().splitlines()[0] if block.body.strip() else ""]
+        if not (
+            re.search(r"^\s*accTitle\s*:\s*\S", block.body, re.MULTILINE)
+            and re.search(r"^\s*accDescr\s*(?::\s*\S|\{)", block.body, re.MULTILINE)
+        )
+    ]
+
+
+def test_every_diagram_has_a_title_and_a_description() -> None:
+    pages = [path for path in markdown_files() if "diffs" not in path.relative_to(ROOT).parts]
+    diagrams = [b for path in pages for b in fenced_blocks(path) if b.language == "mermaid"]
+    assert len(diagrams) >= 5, "the check found suspiciously few diagrams"
+    assert [problem for path in pages for problem in diagram_problems(path)] == []
+
+
+def test_a_diagram_without_a_title_is_caught(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(
+        "```mermaid\nflowchart LR\n    a --> b\n```\n\n"
+        "```mermaid\nflowchart LR\n    accTitle: Two boxes\n    accDescr: a leads to b\n"
+        "    a --> b\n```\n",
+        encoding="utf-8",
+    )
+    assert len(diagram_problems(page)) == 1

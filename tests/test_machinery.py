@@ -365,13 +365,19 @@ def test_a_stage_without_a_page_gets_the_lines_to_paste(tmp_path: Path) -> None:
         "docs/stages/02-settings.md",
     ]
     assert "write it" in problems[1]
-    assert '??? note "The full diff from stage 01"' in problems[1]
-    assert '??? note "The full listing, as a diff from nothing"' in problems[0]
+    assert "[The full diff from stage 01](diffs/02-settings/index.md)" in problems[1]
+    assert "[The full listing, as a diff from nothing](diffs/01-hello/index.md)" in problems[0]
     # What the message says to paste is what the check looks for.
     for problem, page in zip(problems, ("01-hello", "02-settings"), strict=True):
         pasted = problem.split("\n\n", 1)[1]
         (docs / "stages" / f"{page}.md").write_text(f"# Stage\n\n## What changed\n\n{pasted}")
     assert stage_page_problems(docs, examples, root=tmp_path) == []
+    # The full diff goes on its own page: a stage page that still includes it is told so.
+    with first.open("a") as page:
+        page.write('\n```diff\n--8<-- "docs/stages/diffs/01-hello.diff"\n```\n')
+    assert [problem.split(":")[0] for problem in stage_page_problems(docs, examples, tmp_path)] == [
+        "docs/stages/01-hello.md"
+    ]
 
 
 def test_a_stage_without_its_rows_gets_the_rows_to_add(tmp_path: Path) -> None:

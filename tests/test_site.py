@@ -33,13 +33,17 @@ def test_every_internal_link_and_anchor_resolves(built_site: BuiltSite) -> None:
 def test_the_search_index_leaves_out_the_stage_diffs(built_site: BuiltSite) -> None:
     """Every page load builds the search index in the reader's browser: it must stay small.
 
-    The generated diffs under "What changed" would be most of it, and nobody searches them.
+    The generated diffs would be most of it, and nobody searches them: each is on a page of its
+    own (`stages/diffs/NN-name/`), which the index leaves out, and the stage page's table of
+    changed files under "What changed" is left out too.
     """
     if built_site.returncode != 0:
         pytest.fail("the site did not build: see test_strict_build")
     index = json.loads((built_site.directory / "search" / "search_index.json").read_bytes())
     sections = [entry["location"] for entry in index["docs"]]
 
+    assert (built_site.directory / "stages" / "diffs" / "01-hello" / "index.html").is_file()
+    assert [s for s in sections if s.startswith("stages/diffs/")] == []
     assert [s for s in sections if s.endswith("#what-changed")] == []
     assert any(s.startswith("stages/09-production/#") for s in sections)
     largest = max(len(entry["text"]) for entry in index["docs"])

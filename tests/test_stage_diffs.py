@@ -9,7 +9,7 @@ import stage_diffs
 
 def test_written_diffs_match_the_stages() -> None:
     expected = stage_diffs.expected_outputs()
-    written = {path.name: path.read_text(encoding="utf-8") for path in stage_diffs.OUTPUT.iterdir()}
+    written = stage_diffs.written_outputs()
 
     stale = sorted(
         name for name in expected.keys() | written.keys() if expected.get(name) != written.get(name)
@@ -35,3 +35,17 @@ def test_what_a_run_leaves_in_a_stage_is_not_part_of_its_lesson() -> None:
 
     assert [path for path in leftovers if stage_diffs.is_lesson_file(Path(path))] == []
     assert stage_diffs.is_lesson_file(Path("tests/test_coverage.py"))
+
+
+def test_each_stage_diff_has_a_page_of_its_own_out_of_the_search_index() -> None:
+    """The stage page links to it; the diff would otherwise weigh up to a megabyte there."""
+    outputs = stage_diffs.expected_outputs()
+    stages = stage_diffs.stage_dirs()
+    for previous, stage in zip([None, *stages], stages, strict=False):
+        page = outputs[stage_diffs.diff_page_path(stage.name)]
+        assert page.startswith("---\n")
+        assert "search:\n  exclude: true\n" in page
+        assert f'--8<-- "docs/stages/diffs/{stage.name}.diff"' in page
+        assert f"](../../{stage.name}.md)" in page
+        if previous is not None:
+            assert f"the full diff from stage {previous.name[:2]}" in page
