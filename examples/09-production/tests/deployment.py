@@ -259,6 +259,47 @@ def option_value(command: Sequence[str], option: str, default: int) -> int:
     return default
 
 
+def graceful_bound(command: Sequence[str]) -> float:
+    """The seconds that a process given SIGTERM may take to stop, by its own command line.
+
+    uvicorn lets requests in flight finish for `--timeout-graceful-shutdown` seconds. A taskiq
+    worker lets its running jobs finish for `--wait-tasks-timeout` seconds, then its broker
+    close for `--shutdown-timeout` (5 by default).
+
+    Raises:
+        AssertionError: When the command sets no bound: it would wait for ever.
+
+    """
+    if command[0] == "uvicorn":
+        assert "--timeout-graceful-shutdown" in command, f"no graceful bound: {command}"
+        return float(command[command.index("--timeout-graceful-shutdown") + 1])
+    assert command[:2] == ["taskiq", "worker"], f"a command without a known bound: {command}"
+    assert "--wait-tasks-timeout" in command, f"running jobs are waited for without end: {command}"
+    jobs = float(command[command.index("--wait-tasks-timeout") + 1])
+    broker = (
+        float(command[command.index("--shutdown-timeout") + 1])
+        if "--shutdown-timeout" in command
+        else TASKIQ_SHUTDOWN_TIMEOUT
+    )
+    return jobs + broker
+
+
+# taskiq worker's default --shutdown-timeout, in seconds: how long its broker gets to close.
+TASKIQ_SHUTDOWN_TIMEOUT = 5.0
+
+
+def compose_duration(text: str) -> float:
+    """Seconds in a Compose duration such as `30s`, `1m30s` or `1h` (no fractions)."""
+    match = re.fullmatch(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?", text) if text else None
+    assert match, f"not a Compose duration of whole units: {text!r}"
+    hours, minutes, seconds = (int(part or 0) for part in match.groups())
+    return float(hours * 3600 + minutes * 60 + seconds)
+
+
+# Compose's own stop_grace_period when a service sets none.
+COMPOSE_STOP_GRACE_PERIOD = "10s"
+
+
 # The reverse proxy
 
 

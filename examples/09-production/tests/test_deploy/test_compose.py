@@ -13,11 +13,14 @@ from urllib.parse import urlsplit
 import pytest
 from deployment import (
     COMPOSE_FILE,
+    COMPOSE_STOP_GRACE_PERIOD,
     PROXY_CONFIG,
     STAGE_ROOT,
     compose,
+    compose_duration,
     exec_form,
     executable,
+    graceful_bound,
     haproxy,
     image_environment,
     interpolated,
@@ -104,6 +107,17 @@ def test_prod_runs_replicas_behind_the_proxy_of_the_replica_test() -> None:
 def test_the_prod_api_runs_the_image_command() -> None:
     # No command of its own: the Dockerfile's CMD, which tests/test_deploy runs, is the one.
     assert "command" not in services()["api"]
+
+
+@pytest.mark.parametrize("service", ["api", "worker"])
+def test_a_stopping_process_gets_longer_than_its_graceful_bound(service: str) -> None:
+    # The API runs the image's command; the worker, its own.
+    found = services()[service]
+    command = found.get("command") or exec_form(last(prod_stages()["prod"], "CMD"))
+    grace = compose_duration(found.get("stop_grace_period", COMPOSE_STOP_GRACE_PERIOD))
+
+    # Compose sends SIGTERM, then SIGKILL after the grace period: the process must be done.
+    assert grace > graceful_bound(command), f"{service}: {grace} s to stop, {command}"
 
 
 def test_every_variable_it_sets_is_a_setting() -> None:

@@ -17,6 +17,7 @@ from deployment import (
     app_get_paths,
     compose,
     exec_form,
+    graceful_bound,
     kubernetes_manifests,
     last,
     option_value,
@@ -155,6 +156,14 @@ def test_requests_in_flight_finish_within_the_grace_period() -> None:
 
     # preStop runs first, then SIGTERM; Kubernetes kills what still runs after the period.
     assert int(pre_stop["exec"]["command"][1]) + graceful < api["terminationGracePeriodSeconds"]
+
+
+def test_jobs_in_flight_finish_within_the_workers_grace_period() -> None:
+    worker = kubernetes_manifests()["worker-deployment.yaml"]["spec"]["template"]["spec"]
+
+    bound = graceful_bound(container({"spec": {"template": {"spec": worker}}})["command"])
+
+    assert bound < worker["terminationGracePeriodSeconds"]
 
 
 def test_postgres_accepts_the_connections_of_the_most_pods() -> None:
