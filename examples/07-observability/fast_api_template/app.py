@@ -14,6 +14,7 @@ from fast_api_template.api.errors import (
     UnhandledErrorMiddleware,
     register_error_handlers,
 )
+from fast_api_template.api.health import PROBE_PATHS
 from fast_api_template.api.health import router as health_router
 from fast_api_template.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from fast_api_template.api.v1.router import router as v1_router
@@ -108,8 +109,10 @@ def add_middleware(app: FastAPI, settings: Settings) -> None:
             expose_headers=[REQUEST_ID_HEADER],
         )
     add_security_headers(app, settings)
-    # Whatever happens inside has the request id, and one access line says how it ended.
-    app.add_middleware(RequestIdMiddleware)
+    # Whatever happens inside has the request id, and one access line says how it ended
+    # (a probe's at DEBUG, unless log.probe_access: HAProxy asks /ready every 2 s).
+    quiet = frozenset() if settings.log.probe_access else PROBE_PATHS
+    app.add_middleware(RequestIdMiddleware, quiet_paths=quiet)
     if settings.app.trusted_proxies:
         # Outermost: every layer inside sees the client that the proxy names.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.app.trusted_proxies)

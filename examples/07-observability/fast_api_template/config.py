@@ -421,6 +421,13 @@ class LogSettings(BaseModel):
             "console by default in dev and test."
         ),
     )
+    probe_access: bool = Field(
+        default=False,
+        description=(
+            "Write the access line of /health and /ready at INFO, like any request's. Off, "
+            "at DEBUG: a proxy or an orchestrator probes every few seconds, per process."
+        ),
+    )
 
 
 class Settings(BaseSettings):

@@ -13,6 +13,7 @@ from fast_api_template.api.errors import (
     REQUEST_ID_HEADER,
     register_error_handlers,
 )
+from fast_api_template.api.health import PROBE_PATHS
 from fast_api_template.api.health import router as health_router
 from fast_api_template.api.middleware import EdgeMiddleware, GuardMiddleware
 from fast_api_template.api.v1.router import router as v1_router
@@ -123,6 +124,8 @@ def add_middleware(app: FastAPI, settings: Settings) -> None:
         EdgeMiddleware,
         security=security_headers(app, settings),
         deprecations=[v1_deprecation(settings)],
+        # A probe's access line at DEBUG, unless log.probe_access: HAProxy asks every 2 s.
+        quiet_paths=frozenset() if settings.log.probe_access else PROBE_PATHS,
     )
     if settings.app.trusted_proxies:
         # Outermost: every layer inside sees the client that the proxy names.

@@ -14,15 +14,20 @@ class JsonLogLines(logging.Handler):
     Inside, logging is configured as in production, JSON lines; afterwards, as the tests
     have it by default. The app's own lines are rendered once, where they are logged, so
     the format must be JSON there, not only in this handler.
+
+    Args:
+        lowest: The lowest level written inside, as the setting `log.level` names it.
+
     """
 
-    def __init__(self) -> None:
+    def __init__(self, lowest: str = "INFO") -> None:
         super().__init__()
         self.setFormatter(make_formatter(json_logs=True))
         self.lines: list[dict[str, Any]] = []
+        self.lowest = lowest
 
     def __enter__(self) -> Self:
-        configure_logging(json_logs=True)
+        configure_logging(self.lowest, json_logs=True)
         logging.getLogger().addHandler(self)
         return self
 

@@ -7,6 +7,7 @@ context bound here is the one that the endpoint runs in.
 import re
 import time
 import uuid
+from collections.abc import Collection
 from http import HTTPStatus
 from typing import Final
 
@@ -39,10 +40,18 @@ def request_id_of(scope: Scope) -> str:
 
 
 class RequestIdMiddleware:
-    """Give each request an id, return it, log with it, and write one access line."""
+    """Give each request an id, return it, log with it, and write one access line.
 
-    def __init__(self, app: ASGIApp) -> None:
+    Args:
+        app: The app to wrap.
+        quiet_paths: Paths whose access line is written at DEBUG rather than INFO: the
+            probes, which a proxy sends every few seconds to each process.
+
+    """
+
+    def __init__(self, app: ASGIApp, *, quiet_paths: Collection[str] = ()) -> None:
         self.app = app
+        self.quiet_paths = frozenset(quiet_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Bind the request id to the logging context while the request runs."""
@@ -67,7 +76,9 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             client = scope.get("client")
-            access_logger.info(
+            quiet = scope["path"] in self.quiet_paths
+            log = access_logger.debug if quiet else access_logger.info
+            log(
                 "request",
                 method=scope["method"],
                 path=scope["path"],

@@ -15,6 +15,7 @@ import httpx
 import pytest
 from problem_checks import assert_problem
 
+from fast_api_template.api.health import PROBE_PATHS
 from fast_api_template.config import ENV_PREFIX
 
 STAGE_ROOT = Path(__file__).resolve().parents[2]
@@ -165,13 +166,17 @@ def test_the_service_over_http(server: tuple[httpx.Client, Path]) -> None:
         if line["level"] in {"error", "critical"} and line.get("request_id") in ours
     ]
     assert {line["logger"] for line in lines} >= {"uvicorn.error", "fast_api_template.access"}
-    # One access line per request, found by the id that the client got back.
+    # One access line per request, found by the id that the client got back; none for a
+    # probe, whose line is at DEBUG (log.probe_access), below the server's INFO.
     logged = {line["request_id"]: line for line in lines if line["event"] == "request"}
     for response in responses:
         if response.headers["x-request-id"] == "e2e-login":
             continue  # two requests on purpose
-        line = logged[response.headers["x-request-id"]]
         request = response.request
+        if request.url.path in PROBE_PATHS:
+            assert response.headers["x-request-id"] not in logged
+            continue
+        line = logged[response.headers["x-request-id"]]
         assert (line["method"], line["path"]) == (request.method, request.url.path)
         assert line["status"] == response.status_code
 

@@ -4,11 +4,12 @@ import json
 import logging
 import secrets
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
 import structlog
-from conftest import AppFactory
+from conftest import AppFactory, make_client
 from failing_routes import add_failing_routes
 from fastapi import FastAPI
 from log_capture import JsonLogLines
@@ -85,6 +86,39 @@ async def test_a_security_event_is_a_line_with_its_fields(
     assert (event["user_id"], event["client_address"]) == (user.id, "127.0.0.1")
     assert event["reason"] == "wrong password"
     assert event["level"] == "warning"
+
+
+@pytest.mark.parametrize(
+    ("log", "written"),
+    [
+        pytest.param({}, [("/elsewhere", "info")], id="info"),
+        pytest.param(
+            {"level": "DEBUG"},
+            [("/health", "debug"), ("/ready", "debug"), ("/elsewhere", "info")],
+            id="debug",
+        ),
+        pytest.param(
+            {"probe_access": True},
+            [("/health", "info"), ("/ready", "info"), ("/elsewhere", "info")],
+            id="probe_access",
+        ),
+    ],
+)
+@pytest.mark.usefixtures("restore_logging")
+async def test_a_probe_writes_its_access_line_at_debug_unless_probe_access_is_on(
+    make_app: AppFactory, settings: Settings, log: dict[str, Any], written: list[tuple[str, str]]
+) -> None:
+    app = await make_app(settings.model_copy(update={"log": settings.log.model_copy(update=log)}))
+    lines = JsonLogLines()
+    logging.getLogger().addHandler(lines)  # after the app: building it configures logging
+    try:
+        async with make_client(app) as client:
+            for path in ("/health", "/ready", "/elsewhere"):
+                await client.get(path)
+    finally:
+        logging.getLogger().removeHandler(lines)
+
+    assert [(line["path"], line["level"]) for line in lines.events("request")] == written
 
 
 @pytest.mark.usefixtures("routes")

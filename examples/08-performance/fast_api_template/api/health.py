@@ -2,7 +2,7 @@
 
 import asyncio
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Final
 
 import structlog
 from fastapi import APIRouter, HTTPException
@@ -18,6 +18,9 @@ from fast_api_template.schemas.problems import Problem
 logger = structlog.stdlib.get_logger(__name__)
 
 router = APIRouter(tags=["health"])
+
+# The paths that proxies and orchestrators probe, every few seconds each.
+PROBE_PATHS: Final = frozenset({"/health", "/ready"})
 
 # Checks that missed their deadline, kept until they end by themselves: a hung connection
 # is not awaited by the request, but its task must not be dropped while it still runs.

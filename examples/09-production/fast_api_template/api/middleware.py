@@ -21,7 +21,7 @@ context bound here is the one that the endpoint runs in.
 import re
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from http import HTTPStatus
 from typing import Final
 
@@ -85,15 +85,23 @@ class EdgeMiddleware:
         app: The ASGI app to wrap.
         security: Which security headers each response gets.
         deprecations: The retiring versions, each with its headers.
+        quiet_paths: Paths whose access line is written at DEBUG rather than INFO: the
+            probes, which a proxy sends every few seconds to each process.
 
     """
 
     def __init__(
-        self, app: ASGIApp, *, security: SecurityHeaders, deprecations: Sequence[Deprecation]
+        self,
+        app: ASGIApp,
+        *,
+        security: SecurityHeaders,
+        deprecations: Sequence[Deprecation],
+        quiet_paths: Collection[str] = (),
     ) -> None:
         self.app = app
         self.security = security
         self.deprecations = tuple(deprecations)
+        self.quiet_paths = frozenset(quiet_paths)
         # A bound logger, not the lazy proxy that get_logger returns: it skips a lookup
         # per line. Built here, after the app configured logging.
         self.access_log = structlog.stdlib.get_logger("fast_api_template.access").bind()
@@ -128,7 +136,9 @@ class EdgeMiddleware:
             await self.app(scope, receive, send_at_edge)
         finally:
             client = scope.get("client")
-            self.access_log.info(
+            quiet = path in self.quiet_paths
+            log = self.access_log.debug if quiet else self.access_log.info
+            log(
                 "request",
                 method=scope["method"],
                 path=path,

@@ -155,6 +155,8 @@ def replica_environment(database_url: str, redis: str, prefix: str) -> dict[str,
         FAST_API_TEMPLATE_SECURITY__PASSWORD_PARALLELISM=str(floor.password_parallelism),
         # The proxy runs on this machine.
         FAST_API_TEMPLATE_APP__TRUSTED_PROXIES="127.0.0.1",
+        # `Topology.both_ready` tells the replicas apart by their access lines, /ready's too.
+        FAST_API_TEMPLATE_LOG__PROBE_ACCESS="true",
     )
 
 
