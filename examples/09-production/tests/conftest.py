@@ -224,6 +224,33 @@ def _empty_sqlite(url: str) -> None:
     connection.close()
 
 
+# --8<-- [start:slow]
+# What `uv run pytest` leaves out, so that it stays the inner loop of a change: the tests that
+# start the service's processes, fuzz its API or check its deployment files (the image, compose,
+# the manifests, the workflows, the hooks). `uv run pytest -m slow` runs them, and CI's `slow`
+# job. A test (or a file of tests) that starts a process belongs here.
+SLOW = (
+    "tests/test_api/test_http_server.py",
+    "tests/test_api/test_schema_fuzz.py",
+    "tests/test_config.py::test_start_up_fails_with_a_short_message",
+    "tests/test_worker.py::test_a_worker_runs_the_job_and_the_job_outlives_the_api",
+    "tests/test_deploy/",
+    "tests/test_github.py",
+    "tests/test_pre_commit.py",
+)
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` picks the tests to run
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests that SLOW names (a file, or a file and a test) as slow."""
+    for item in items:
+        if item.nodeid.startswith(SLOW):
+            item.add_marker(pytest.mark.slow)
+
+
+# --8<-- [end:slow]
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Run every test that uses a database on both backends, but one marked for one of them.
 

@@ -106,6 +106,15 @@ def test_ci_tests_on_postgresql_and_redis_as_the_suite_expects(ci: dict[str, Any
     assert "uv run --locked pytest --cov" in run_lines(job), "the tests run under the gate"
 
 
+def test_ci_runs_the_slow_tests_in_a_job_of_their_own(ci: dict[str, Any]) -> None:
+    # The inner loop leaves them out (tests/conftest.py); CI must not.
+    job = ci["jobs"]["slow"]
+
+    assert "uv run --locked pytest -m slow" in run_lines(job)
+    assert job["env"]["REQUIRE_SERVICES"] == "1"
+    assert set(job["services"]) == {"postgres", "redis"}
+
+
 def test_ci_checks_the_migrations_against_the_models(ci: dict[str, Any]) -> None:
     job = ci["jobs"]["migrations"]
     lines = run_lines(job)
