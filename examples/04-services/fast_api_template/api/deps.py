@@ -117,5 +117,8 @@ def get_task_service(session: SessionDep, projects: ProjectServiceDep) -> TaskSe
 TaskServiceDep = Annotated[TaskService, Depends(get_task_service)]
 # --8<-- [end:services]
 
+# Routes type ids in their paths too (`/{project_id:int}`): Starlette then matches digits only
+# there, so a literal segment (`/projects/summaries`) never reaches an id route, whatever order
+# the routes were added in. These aliases add the range, which the path cannot say.
 ProjectId = Annotated[int, Path(gt=0, le=MAX_ID, description="The project's id.")]
 TaskId = Annotated[int, Path(gt=0, le=MAX_ID, description="The task's id.")]

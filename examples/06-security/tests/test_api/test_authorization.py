@@ -114,9 +114,9 @@ EXPECTED = expected("v1") | expected("v2")
 # --8<-- [start:served]
 # Built once, to list the routes: FastAPI adds routes when the app is made, not at start-up.
 SERVED = sorted(
-    (method, route.path)
+    (method, route.path_format)
     for route in api_routes(create_app(Settings(env=Environment.TEST)))
-    if route.path and route.path.startswith("/api/")
+    if route.path_format and route.path_format.startswith("/api/")
     for method in route.methods or ()
 )
 # --8<-- [end:served]

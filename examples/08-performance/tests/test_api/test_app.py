@@ -1,8 +1,11 @@
 """The app factory builds the app from the settings it is given."""
 
+import re
+
 import httpx
 import pytest
 from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
 from fast_api_template.api.deps import SettingsDep
@@ -65,3 +68,16 @@ async def test_no_origin_is_allowed_by_default(app: FastAPI, client: httpx.Async
     assert classes == [EdgeMiddleware, GuardMiddleware]
     assert response.status_code == 200
     assert "access-control-allow-origin" not in response.headers
+
+
+def test_every_path_parameter_is_typed_in_the_path() -> None:
+    # `{project_id:int}` matches digits only: a literal segment (a `/projects/summaries` route
+    # added later) then never reaches an id route, whatever order the routes were added in.
+    app = create_app(Settings(env=Environment.TEST))
+    paths = {route.path or "" for route in iter_route_contexts(app.routes)}
+    untyped = [
+        (path, name) for path in paths for name in re.findall(r"{([^}]*)}", path) if ":" not in name
+    ]
+
+    assert untyped == []
+    assert "/api/v1/projects/{project_id:int}" in paths

@@ -242,7 +242,11 @@ async def get_cursor_params(
     settings: SettingsDep,
     cursor: Annotated[
         Annotated[str, Storable] | None,
+        # An empty cursor is refused (422), not read as "no cursor": a client whose template
+        # writes the last page's null next_cursor as `cursor=` would otherwise get the first
+        # page again, and loop over the list forever. The schema says so: minLength 1.
         Query(
+            min_length=1,
             max_length=MAX_CURSOR_LENGTH,
             description="The next_cursor of the previous page; leave it out for the first.",
         ),
@@ -352,6 +356,9 @@ async def count_registration(resources: ResourcesDep, address: ClientAddress) ->
 
 # --8<-- [end:auth]
 
+# Routes type ids in their paths too (`/{project_id:int}`): Starlette then matches digits only
+# there, so a literal segment (`/projects/summaries`) never reaches an id route, whatever order
+# the routes were added in. These aliases add the range, which the path cannot say.
 ProjectId = Annotated[int, Path(gt=0, le=MAX_ID, description="The project's id.")]
 TaskId = Annotated[int, Path(gt=0, le=MAX_ID, description="The task's id.")]
 UserId = Annotated[int, Path(gt=0, le=MAX_ID, description="The user's id.")]

@@ -104,9 +104,9 @@ CATALOG = dict([
     bad("cursor-too-long", "GET", P2, 422, params={"cursor": "x" * 501}),
     # Path parameters
     bad("project-id-zero", "GET", f"{P2}/0", 422),
-    bad("project-id-negative", "GET", f"{P2}/-1", 422),
+    bad("project-id-negative", "GET", f"{P2}/-1", 404),  # digits only: no route
     bad("project-id-beyond-integers", "GET", f"{P2}/{2**31}", 422),
-    bad("project-id-not-a-number", "GET", f"{P2}/garden", 422),
+    bad("project-id-not-a-number", "GET", f"{P2}/garden", 404),
     bad("task-id-beyond-integers", "GET", f"{T2}/{2**63}", 422),
     bad("project-of-nobody", "GET", f"{P2}/999", 404),
     bad("task-of-another-project", "GET", f"{T2}/999", 404),

@@ -56,8 +56,14 @@ async def test_a_write_shows_in_the_next_read(client: httpx.AsyncClient) -> None
 
 
 async def test_the_path_is_not_taken_for_a_project_id(client: httpx.AsyncClient) -> None:
-    # /projects/summaries comes before /projects/{project_id}, which would answer 422.
+    # The id routes match digits only (`{project_id:int}`), so the order of the routes does
+    # not matter: the other methods find no route here, rather than an id route's 422.
     assert (await client.get(SUMMARIES)).status_code == 200
+    for method in ["PATCH", "DELETE", "OPTIONS"]:
+        response = await client.request(method, SUMMARIES, json={})
+
+        assert response.status_code == 405, (method, response.text)
+        assert response.headers["allow"] == "GET", method
 
 
 @pytest.mark.parametrize("limit", ["0", "101", "many"])

@@ -55,13 +55,13 @@ async def create_project(data: ProjectCreate, projects: ProjectServiceDep) -> Pr
 # --8<-- [end:create]
 
 
-@router.get("/{project_id}")
+@router.get("/{project_id:int}")
 async def get_project(project_id: ProjectId, projects: ProjectServiceDep) -> ProjectRead:
     """Show one of your projects."""
     return ProjectRead.model_validate(await projects.get(project_id))
 
 
-@router.patch("/{project_id}", responses=CONFLICT)
+@router.patch("/{project_id:int}", responses=CONFLICT)
 async def update_project(
     project_id: ProjectId, changes: ProjectUpdate, projects: ProjectServiceDep
 ) -> ProjectRead:
@@ -71,13 +71,13 @@ async def update_project(
     )
 
 
-@router.delete("/{project_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
+@router.delete("/{project_id:int}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
 async def delete_project(project_id: ProjectId, projects: ProjectServiceDep) -> None:
     """Delete a project and its tasks."""
     await projects.delete(project_id)
 
 
-@router.post("/{project_id}/archive")
+@router.post("/{project_id:int}/archive")
 async def archive_project(project_id: ProjectId, projects: ProjectServiceDep) -> ProjectRead:
     """Archive a project: it keeps its tasks but takes no new ones."""
     return ProjectRead.model_validate(await projects.archive(project_id))

@@ -15,8 +15,8 @@ from fast_api_template.schemas.problems import Problem
 from fast_api_template.schemas.tasks import TaskCreate, TaskRead, TaskUpdate
 from fast_api_template.services.tasks import NewTask
 
-router = APIRouter(prefix="/projects/{project_id}/tasks", tags=["tasks"])
-v1_only = APIRouter(prefix="/projects/{project_id}/tasks", tags=["tasks"])
+router = APIRouter(prefix="/projects/{project_id:int}/tasks", tags=["tasks"])
+v1_only = APIRouter(prefix="/projects/{project_id:int}/tasks", tags=["tasks"])
 
 
 def status_of(done: bool) -> TaskStatus:
@@ -50,13 +50,13 @@ async def create_task(project_id: ProjectId, data: TaskCreate, tasks: TaskServic
     )
 
 
-@v1_only.get("/{task_id}")
+@v1_only.get("/{task_id:int}")
 async def get_task(project_id: ProjectId, task_id: TaskId, tasks: TaskServiceDep) -> TaskRead:
     """Show one task."""
     return TaskRead.model_validate(await tasks.get(project_id, task_id))
 
 
-@v1_only.patch("/{task_id}")
+@v1_only.patch("/{task_id:int}")
 async def update_task(
     project_id: ProjectId, task_id: TaskId, changes: TaskUpdate, tasks: TaskServiceDep
 ) -> TaskRead:
@@ -66,7 +66,7 @@ async def update_task(
     )
 
 
-@router.delete("/{task_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
+@router.delete("/{task_id:int}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
 async def delete_task(project_id: ProjectId, task_id: TaskId, tasks: TaskServiceDep) -> None:
     """Delete a task."""
     await tasks.delete(project_id, task_id)

@@ -42,7 +42,7 @@ async def read_me(user: CurrentUser) -> UserRead:
 
 
 @router.get(
-    "/{user_id}",
+    "/{user_id:int}",
     responses={
         **UNAUTHORIZED,
         status.HTTP_403_FORBIDDEN: {"model": Problem, "description": "Admins only"},
@@ -54,7 +54,7 @@ async def read_user(user_id: UserId, _admin: AdminUser, session: SessionDep) -> 
 
 
 @router.patch(
-    "/{user_id}",
+    "/{user_id:int}",
     responses={
         **UNAUTHORIZED,
         status.HTTP_403_FORBIDDEN: {"model": Problem, "description": "Admins only"},

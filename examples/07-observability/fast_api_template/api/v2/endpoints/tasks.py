@@ -15,7 +15,9 @@ from fast_api_template.schemas.problems import Problem
 from fast_api_template.schemas.v2.tasks import TaskCreate, TaskRead, TaskUpdate
 from fast_api_template.services.tasks import NewTask
 
-router = APIRouter(prefix="/projects/{project_id}/tasks", tags=["tasks"], responses=UNAUTHORIZED)
+router = APIRouter(
+    prefix="/projects/{project_id:int}/tasks", tags=["tasks"], responses=UNAUTHORIZED
+)
 
 BAD_CURSOR: dict[int | str, dict[str, Any]] = {
     HTTPStatus.BAD_REQUEST: {"model": Problem, "description": "Invalid cursor"}
@@ -57,13 +59,13 @@ async def create_task(project_id: ProjectId, data: TaskCreate, tasks: TaskServic
     )
 
 
-@router.get("/{task_id}")
+@router.get("/{task_id:int}")
 async def get_task(project_id: ProjectId, task_id: TaskId, tasks: TaskServiceDep) -> TaskRead:
     """Show one task."""
     return TaskRead.model_validate(await tasks.get(project_id, task_id))
 
 
-@router.patch("/{task_id}")
+@router.patch("/{task_id:int}")
 async def update_task(
     project_id: ProjectId, task_id: TaskId, changes: TaskUpdate, tasks: TaskServiceDep
 ) -> TaskRead:

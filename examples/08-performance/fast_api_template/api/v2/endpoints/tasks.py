@@ -16,7 +16,9 @@ from fast_api_template.schemas.problems import Problem
 from fast_api_template.schemas.v2.tasks import TaskCreate, TaskRead, TaskUpdate
 from fast_api_template.services.tasks import NewTask
 
-router = APIRouter(prefix="/projects/{project_id}/tasks", tags=["tasks"], responses=UNAUTHORIZED)
+router = APIRouter(
+    prefix="/projects/{project_id:int}/tasks", tags=["tasks"], responses=UNAUTHORIZED
+)
 
 BAD_CURSOR: dict[int | str, dict[str, Any]] = {
     HTTPStatus.BAD_REQUEST: {"model": Problem, "description": "Invalid cursor"}
@@ -58,7 +60,7 @@ async def create_task(project_id: ProjectId, data: TaskCreate, tasks: TaskServic
     )
 
 
-@router.get("/{task_id}", response_model=TaskRead, responses=NOT_MODIFIED)
+@router.get("/{task_id:int}", response_model=TaskRead, responses=NOT_MODIFIED)
 async def get_task(
     project_id: ProjectId,
     task_id: TaskId,
@@ -70,7 +72,7 @@ async def get_task(
     return conditional(TaskRead.model_validate(task), etag_of(task), if_none_match)
 
 
-@router.patch("/{task_id}")
+@router.patch("/{task_id:int}")
 async def update_task(
     project_id: ProjectId, task_id: TaskId, changes: TaskUpdate, tasks: TaskServiceDep
 ) -> TaskRead:

@@ -57,7 +57,7 @@ async def create_project(data: ProjectCreate, projects: ProjectServiceDep) -> Pr
 
 
 # --8<-- [start:get]
-@router.get("/{project_id}", response_model=ProjectRead, responses=NOT_MODIFIED)
+@router.get("/{project_id:int}", response_model=ProjectRead, responses=NOT_MODIFIED)
 async def get_project(
     project_id: ProjectId, projects: ProjectServiceDep, if_none_match: IfNoneMatch = None
 ) -> Response:
@@ -69,7 +69,7 @@ async def get_project(
 # --8<-- [end:get]
 
 
-@router.patch("/{project_id}", responses=CONFLICT)
+@router.patch("/{project_id:int}", responses=CONFLICT)
 async def update_project(
     project_id: ProjectId, changes: ProjectUpdate, projects: ProjectServiceDep
 ) -> ProjectRead:
@@ -79,13 +79,13 @@ async def update_project(
     )
 
 
-@router.delete("/{project_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
+@router.delete("/{project_id:int}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
 async def delete_project(project_id: ProjectId, projects: ProjectServiceDep) -> None:
     """Delete a project and its tasks."""
     await projects.delete(project_id)
 
 
-@router.post("/{project_id}/archive")
+@router.post("/{project_id:int}/archive")
 async def archive_project(project_id: ProjectId, projects: ProjectServiceDep) -> ProjectRead:
     """Archive a project: it keeps its tasks but takes no new ones."""
     return ProjectRead.model_validate(await projects.archive(project_id))

@@ -47,7 +47,7 @@ async def read_me(user: CurrentUser) -> UserRead:
 
 # --8<-- [start:admin]
 @router.get(
-    "/{user_id}",
+    "/{user_id:int}",
     responses={
         **UNAUTHORIZED,
         status.HTTP_403_FORBIDDEN: {"model": Problem, "description": "Admins only"},
@@ -60,7 +60,7 @@ async def read_user(user_id: UserId, _admin: AdminUser, session: SessionDep) -> 
 
 # --8<-- [end:admin]
 @router.patch(
-    "/{user_id}",
+    "/{user_id:int}",
     responses={
         **UNAUTHORIZED,
         status.HTTP_403_FORBIDDEN: {"model": Problem, "description": "Admins only"},

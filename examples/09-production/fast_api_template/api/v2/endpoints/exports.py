@@ -124,7 +124,9 @@ def links_of(request: Request, job: ExportJob) -> ExportLinks:
 
 
 # --8<-- [start:request]
-@router.post("/projects/{project_id}/exports", status_code=HTTPStatus.ACCEPTED, responses=REQUESTED)
+@router.post(
+    "/projects/{project_id:int}/exports", status_code=HTTPStatus.ACCEPTED, responses=REQUESTED
+)
 async def request_export(
     project_id: ProjectId,
     key: IdempotencyKey,
@@ -210,7 +212,7 @@ async def forget_expired_exports(
 # --8<-- [end:background]
 
 
-@router.get("/exports/{job_id}")
+@router.get("/exports/{job_id:uuid}")
 async def get_export(
     job_id: ExportJobId, request: Request, exports: ExportServiceDep
 ) -> ExportJobRead:
@@ -220,7 +222,7 @@ async def get_export(
 
 
 # --8<-- [start:download]
-@router.get("/exports/{job_id}/file", response_class=CsvResponse, responses=FILE)
+@router.get("/exports/{job_id:uuid}/file", response_class=CsvResponse, responses=FILE)
 async def download_export(job_id: ExportJobId, exports: ExportServiceDep) -> CsvResponse:
     """Download the CSV of one of your exports, once its status is done."""
     file = await exports.file(job_id)
