@@ -1,12 +1,14 @@
 """Rows know when they were created and last changed, in UTC, on every backend."""
 
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from sqlalchemy.exc import StatementError
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+import fast_api_template
 from fast_api_template.models import User
 
 pytestmark = pytest.mark.anyio
@@ -74,3 +76,16 @@ async def test_naive_datetimes_are_refused(session: AsyncSession) -> None:
 
     with pytest.raises(StatementError, match="naive datetime"):
         await session.flush()
+
+
+def test_the_package_reads_the_time_in_one_place() -> None:
+    # One clock, `models.base.utc_now`: code that asks for the time gets it from there (or
+    # from the `get_clock` dependency that returns it), so a test that moves it moves it for all.
+    package = Path(fast_api_template.__file__).parent
+    readers = sorted(
+        path.relative_to(package).as_posix()
+        for path in package.rglob("*.py")
+        if "datetime.now(" in path.read_text(encoding="utf-8")
+    )
+
+    assert readers == ["models/base.py"]

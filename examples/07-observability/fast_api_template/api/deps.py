@@ -26,11 +26,11 @@ from fast_api_template.core.rate_limit import LoginThrottle
 from fast_api_template.core.security import Passwords, decode_access_token
 from fast_api_template.db import SessionFactory, transaction
 from fast_api_template.models import User
-from fast_api_template.models.base import MAX_ID
+from fast_api_template.models.base import MAX_ID, utc_now
 from fast_api_template.schemas.fields import Storable
 from fast_api_template.schemas.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, CursorPage
 from fast_api_template.schemas.problems import Problem
-from fast_api_template.services.auth import AuthService, can_sign_in, utc_now
+from fast_api_template.services.auth import AuthService, can_sign_in
 from fast_api_template.services.exceptions import InvalidCursorError, UserNotFoundError
 from fast_api_template.services.pagination import Keyset, KeysetPage, PageParams
 from fast_api_template.services.projects import ProjectService
@@ -70,6 +70,16 @@ def get_app_settings(resources: ResourcesDep) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+def get_clock() -> Callable[[], datetime]:
+    """Return what tells the time; tests override this dependency to move the clock."""
+    return utc_now
+
+
+# Above its users: every dependency that needs the time asks for `Clock`, so one override of
+# `get_clock` moves the time for all of them.
+Clock = Annotated[Callable[[], datetime], Depends(get_clock)]
 
 
 async def get_session(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
@@ -261,15 +271,10 @@ def get_passwords(resources: ResourcesDep) -> Passwords:
 PasswordsDep = Annotated[Passwords, Depends(get_passwords)]
 
 
-def get_clock() -> Callable[[], datetime]:
-    """Return what tells the time; tests override this dependency to move the clock."""
-    return utc_now
-
-
 def get_auth_service(
     session: SessionDep,
     resources: ResourcesDep,
-    clock: Annotated[Callable[[], datetime], Depends(get_clock)],
+    clock: Clock,
 ) -> AuthService:
     """Provide logins and token rotation."""
     return AuthService(

@@ -21,7 +21,7 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 
 from fast_api_template.config import SecuritySettings
 from fast_api_template.core.errors import InvalidTokenError
-from fast_api_template.models.base import MAX_ID
+from fast_api_template.models.base import MAX_ID, utc_now
 
 
 class Passwords:
@@ -149,7 +149,7 @@ def create_access_token(
         now: The time of issue (a parameter so that tests can make expired tokens).
 
     """
-    issued_at = now or datetime.now(UTC)
+    issued_at = now or utc_now()
     claims = {
         "sub": str(user_id),
         "iat": issued_at,

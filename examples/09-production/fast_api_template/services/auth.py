@@ -4,7 +4,7 @@ import asyncio
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -20,13 +20,9 @@ from fast_api_template.core.security import (
     new_refresh_token,
 )
 from fast_api_template.models import RefreshToken, User
+from fast_api_template.models.base import utc_now
 from fast_api_template.services.exceptions import InvalidCredentialsError, RefreshTokenReusedError
 from fast_api_template.services.users import UserService
-
-
-def utc_now() -> datetime:
-    """Return the current time, timezone-aware, in UTC."""
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
