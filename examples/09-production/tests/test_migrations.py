@@ -138,10 +138,12 @@ def described_schema(connection: Connection) -> dict[str, dict[str, Any]]:
 
     return {
         table: {
-            "columns": [
-                (column["name"], str(column["type"]), column["nullable"])
+            # By name: a column that a migration adds goes last (ALTER TABLE ADD COLUMN), where
+            # the model may declare it anywhere, and the order changes nothing that code sees.
+            "columns": {
+                column["name"]: (str(column["type"]), column["nullable"])
                 for column in inspector.get_columns(table)
-            ],
+            },
             "primary_key": inspector.get_pk_constraint(table),
             "foreign_keys": by_name(inspector.get_foreign_keys(table)),
             "indexes": by_name(inspector.get_indexes(table)),
@@ -166,7 +168,73 @@ async def test_the_migrated_schema_is_the_one_the_models_create(
     finally:
         await engine.dispose()
 
-    assert from_the_migrations == from_the_models
+    assert schema_differences(from_the_migrations, from_the_models) == []
+
+
+def schema_differences(
+    migrated: dict[str, dict[str, Any]], modelled: dict[str, dict[str, Any]]
+) -> list[str]:
+    """Say, table by table, where the migrated schema differs from the models' schema."""
+    differences = []
+    for table in sorted(migrated.keys() | modelled.keys()):
+        if table not in migrated or table not in modelled:
+            where = "the migrations" if table not in migrated else "the models"
+            differences.append(f"{table}: the table is missing from {where}")
+            continue
+        differences += column_differences(
+            table, migrated[table]["columns"], modelled[table]["columns"]
+        )
+        differences += [
+            f"{table}: {part} differ: migrated {migrated[table][part]!r}, "
+            f"modelled {modelled[table][part]!r}"
+            for part in sorted(modelled[table].keys() - {"columns"})
+            if migrated[table][part] != modelled[table][part]
+        ]
+    return differences
+
+
+def column_differences(
+    table: str, migrated: dict[str, tuple[str, bool]], modelled: dict[str, tuple[str, bool]]
+) -> list[str]:
+    """Name each column that one side lacks, or that the two sides type differently."""
+    differences = []
+    for column in sorted(migrated.keys() | modelled.keys()):
+        if column not in migrated:
+            differences.append(f"{table}.{column}: declared by the models, no migration adds it")
+        elif column not in modelled:
+            differences.append(f"{table}.{column}: made by the migrations, not in the models")
+        elif migrated[column] != modelled[column]:
+            (migrated_type, migrated_null), (model_type, model_null) = (
+                migrated[column],
+                modelled[column],
+            )
+            differences.append(
+                f"{table}.{column}: migrated {migrated_type} (nullable={migrated_null}), "
+                f"modelled {model_type} (nullable={model_null})"
+            )
+    return differences
+
+
+def test_a_schema_difference_names_its_table_and_column() -> None:
+    def schema(columns: dict[str, tuple[str, bool]]) -> dict[str, dict[str, Any]]:
+        return {"tasks": {"columns": columns, "indexes": []}}
+
+    modelled = schema({"id": ("INTEGER", False), "due_at": ("DATETIME", True)})
+
+    assert schema_differences(schema({"id": ("INTEGER", False)}), modelled) == [
+        "tasks.due_at: declared by the models, no migration adds it"
+    ]
+    assert schema_differences(
+        schema({"id": ("INTEGER", False), "due_at": ("DATETIME", False)}), modelled
+    ) == ["tasks.due_at: migrated DATETIME (nullable=False), modelled DATETIME (nullable=True)"]
+
+
+def test_the_order_of_columns_is_no_difference() -> None:
+    # A migration appends a column; the model may declare it first: the same table.
+    last = {"tasks": {"columns": {"id": ("INTEGER", False), "due_at": ("DATETIME", True)}}}
+    first = {"tasks": {"columns": {"due_at": ("DATETIME", True), "id": ("INTEGER", False)}}}
+
+    assert schema_differences(last, first) == []
 
 
 def test_the_code_expects_the_newest_revision() -> None:
