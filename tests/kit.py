@@ -194,12 +194,24 @@ MEMORY_TMP = Path("/dev/shm")  # noqa: S108 - only a parent for private temporar
 
 
 def run_stage_suite(stage_copy: Path) -> subprocess.CompletedProcess[str]:
-    """Run a copied stage's own tests, naming each test in the output."""
-    options = ["-v", "-p", "no:cacheprovider"]
+    """Run a copied stage's own tests, every one of them, naming each test in the output.
+
+    `-m ""` takes in the slow tests that a stage's own `uv run pytest` leaves out, and `-n 0`
+    runs them in one process: this suite already keeps every core busy.
+    """
+    options = ["-v", "-p", "no:cacheprovider", "-m", ""]
+    if _runs_on_every_core(stage_copy):
+        options += ["-n", "0"]
     if not MEMORY_TMP.is_dir():
         return run_in_stage(stage_copy, "pytest", *options)
     with tempfile.TemporaryDirectory(dir=MEMORY_TMP, prefix="stage-") as basetemp:
         return run_in_stage(stage_copy, "pytest", *options, f"--basetemp={basetemp}")
+
+
+def _runs_on_every_core(stage_copy: Path) -> bool:
+    # The stages that add pytest-xdist ask for it in their pytest options.
+    text = (stage_copy / "pyproject.toml").read_text(encoding="utf-8")
+    return '"-n", "auto"' in text
 
 
 # What every stage must pass besides its tests: the lint, format and type checks that its own

@@ -1,6 +1,6 @@
 """The tree is lint-clean and formatted, as CI's lint job checks it.
 
-The types of the kit's own code (tests, snippets, scripts, benchmarks) are checked in
+The types of the kit's own code (guide_kit, tests, snippets, scripts, benchmarks) are checked in
 `test_stages.py`, in one test with the stages' types, so that all of them share one cache of
 the libraries' types.
 """

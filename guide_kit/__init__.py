@@ -1,0 +1,1 @@
+"""The kit's own library: the commands that readers and contributors run beside the guide."""
