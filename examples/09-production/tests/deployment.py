@@ -38,6 +38,8 @@ STAGE_ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = STAGE_ROOT / "Dockerfile"
 COMPOSE_FILE = STAGE_ROOT / "docker-compose.yaml"
 PROXY_CONFIG = STAGE_ROOT / "deploy" / "haproxy" / "haproxy.cfg"
+# The same proxy on a host without Docker: replicas on ports of 127.0.0.1.
+PROXY_HOSTS_CONFIG = STAGE_ROOT / "deploy" / "haproxy" / "haproxy-hosts.cfg"
 KUBERNETES = STAGE_ROOT / "deploy" / "k8s"
 # Where the replicas listen in compose (the proxy's `server-template` line names it).
 API_PORT = 8000
@@ -303,26 +305,34 @@ COMPOSE_STOP_GRACE_PERIOD = "10s"
 # The reverse proxy
 
 
-def proxy_config(listen_port: int, replica_ports: Sequence[int]) -> str:
-    """The proxy's configuration as shipped, listening on `listen_port` of 127.0.0.1, and
-    sending to replicas on those ports of 127.0.0.1 instead of compose's by DNS.
+def proxy_ports(listen_port: int, replica_ports: Sequence[int]) -> dict[str, str]:
+    """The environment that puts haproxy-hosts.cfg on these ports.
 
-    Everything else (health checks, retries, timeouts, headers) is the file's own.
+    `listen_port` is where it listens; each of `replica_ports`, where a replica does, on
+    127.0.0.1. The file's header names the variables.
     """
-    text = PROXY_CONFIG.read_text()
-    template = re.compile(r"^(\s*)server-template (\S+) \S+ \S+:\d+ (.*?) resolvers \S+.*$", re.M)
-    match = template.search(text)
-    assert match, "the proxy's configuration has no server-template line"
-    indent, prefix, options = match.groups()
-    servers = "\n".join(
-        f"{indent}server {prefix}{number} 127.0.0.1:{port} {options}"
-        for number, port in enumerate(replica_ports, start=1)
-    )
-    text = template.sub(lambda _match: servers, text, count=1)
-    bind = re.compile(r"^(\s*)bind :\d+$", re.M)
-    text, binds = bind.subn(rf"\g<1>bind 127.0.0.1:{listen_port}", text, count=1)
-    assert binds == 1, "the proxy's configuration has no `bind :PORT` line"
-    return text
+    servers = re.findall(r"^\s*server api(\d+) ", PROXY_HOSTS_CONFIG.read_text(), flags=re.M)
+    assert len(servers) == len(replica_ports), f"the file has {len(servers)} replicas"
+    ports = zip(servers, replica_ports, strict=True)
+    replicas = {f"API_{number}_PORT": str(port) for number, port in ports}
+    return {"PROXY_PORT": str(listen_port)} | replicas
+
+
+def proxy_behaviour(path: Path) -> list[str]:
+    """The lines of a proxy configuration that say how it checks, retries, times out and
+    forwards: its comments, addresses (`bind`, `server`) and resolvers left out."""
+    kept: list[str] = []
+    in_resolvers = False
+    for raw in path.read_text().splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if not raw[0].isspace():  # a section starts
+            in_resolvers = line.startswith("resolvers ")
+        address = line.split()[0] in {"bind", "server", "server-template"}
+        if not (in_resolvers or address):
+            kept.append(line)
+    return kept
 
 
 def haproxy() -> str | None:

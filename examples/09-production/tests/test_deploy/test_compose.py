@@ -5,8 +5,11 @@ it), then read for what the schema cannot know: the order of start-up, the profi
 settings it sets, and whether PostgreSQL accepts every connection its processes may open.
 """
 
+import re
 import secrets
+import shlex
 import subprocess
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -15,6 +18,7 @@ from deployment import (
     COMPOSE_FILE,
     COMPOSE_STOP_GRACE_PERIOD,
     PROXY_CONFIG,
+    PROXY_HOSTS_CONFIG,
     STAGE_ROOT,
     compose,
     compose_duration,
@@ -25,10 +29,11 @@ from deployment import (
     image_environment,
     interpolated,
     last,
+    on_loopback,
     option_value,
     prod_stages,
     production_problems_of,
-    proxy_config,
+    proxy_behaviour,
     setting_names,
 )
 
@@ -203,18 +208,52 @@ def test_the_image_command_is_what_the_replica_test_runs() -> None:
     assert "--port" in command
 
 
-def test_haproxy_accepts_the_configuration_as_shipped_and_as_the_test_runs_it(
-    tmp_path: Any,
-) -> None:
+def test_haproxy_accepts_both_configurations_as_shipped() -> None:
     program = haproxy()
     if program is None:
         pytest.skip("HAProxy is not installed (Debian: apt-get install haproxy)")
-    loopback = tmp_path / "haproxy.cfg"
-    loopback.write_text(proxy_config(18080, [18001, 18002]))
 
-    for config in (PROXY_CONFIG, loopback):
+    for config in (PROXY_CONFIG, PROXY_HOSTS_CONFIG):
         result = subprocess.run(  # noqa: S603 -- HAProxy's own check of a configuration
             [program, "-c", "-f", str(config)], capture_output=True, text=True, check=False
         )
         assert result.returncode == 0, f"{config}:\n{result.stdout}{result.stderr}"
-    assert loopback.read_text().count("server api") == 2
+
+
+def test_the_proxy_without_docker_behaves_as_composes() -> None:
+    # The same checks, retries, timeouts and headers; only the addresses differ.
+    assert proxy_behaviour(PROXY_HOSTS_CONFIG) == proxy_behaviour(PROXY_CONFIG)
+    servers = re.findall(r"^\s*server (\S+) (\S+) (.*)$", PROXY_HOSTS_CONFIG.read_text(), re.M)
+    assert len(servers) >= 2
+    assert all(options.split() == ["check"] for _name, _address, options in servers)
+
+
+# How the host's replicas and worker are run: docs/operations.md, then the README's excerpt.
+HOST_RECIPES = [STAGE_ROOT / "docs" / "operations.md", STAGE_ROOT / "README.md"]
+
+
+def documented_commands(path: Path, program: str) -> list[list[str]]:
+    """The `uv run <program> ...` lines of a page's code blocks, without `uv run` and comment."""
+    lines = [line.split("  #", 1)[0] for line in path.read_text().splitlines()]
+    prefix = f"uv run {program} "
+    return [shlex.split(line)[2:] for line in lines if line.startswith(prefix)]
+
+
+@pytest.mark.parametrize("page", HOST_RECIPES, ids=lambda path: path.name)
+def test_a_replica_without_docker_runs_the_image_command_as_one_process(page: Path) -> None:
+    image = exec_form(last(prod_stages()["prod"], "CMD"))
+    defaults = re.findall(r"\$\{API_\d+_PORT-(\d+)\}", PROXY_HOSTS_CONFIG.read_text())
+    replicas = documented_commands(page, "uvicorn")
+    ports = [option_value(command, "--port", 0) for command in replicas]
+
+    # One command per server line of the proxy, on its port; each the image's, graceful bound
+    # and proxy headers included, on 127.0.0.1, with one process.
+    assert sorted(ports) == sorted(int(port) for port in defaults)
+    for command, port in zip(replicas, ports, strict=True):
+        assert command == [*on_loopback(image, port), "--workers", "1"]
+
+
+def test_the_worker_without_docker_runs_composes_command() -> None:
+    (worker,) = documented_commands(HOST_RECIPES[0], "taskiq")
+
+    assert worker == services()["worker"]["command"]

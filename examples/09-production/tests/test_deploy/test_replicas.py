@@ -1,10 +1,10 @@
 """Two replicas behind a real proxy share every kind of state: proved on loopback.
 
 The production topology, from real parts on this machine: two API processes started with
-the image's command, HAProxy with the stage's own configuration (deploy/haproxy/haproxy.cfg,
-moved to local ports), one taskiq worker started with compose's command, PostgreSQL and
-Redis. Every request goes through the proxy; each replica's access log says which one
-answered (by the request's id).
+the image's command, HAProxy with the stage's configuration for hosts without Docker
+(deploy/haproxy/haproxy-hosts.cfg as it is, its ports given by the environment), one taskiq
+worker started with compose's command, PostgreSQL and Redis. Every request goes through the
+proxy; each replica's access log says which one answered (by the request's id).
 
 Needs PostgreSQL, Redis and HAProxy; fails without them when REQUIRE_SERVICES=1.
 """
@@ -31,6 +31,7 @@ import pytest
 import redis
 from conftest import key_prefix, redis_url
 from deployment import (
+    PROXY_HOSTS_CONFIG,
     Process,
     accepts_connections,
     compose,
@@ -39,7 +40,7 @@ from deployment import (
     haproxy,
     prod_command,
     prod_environment,
-    proxy_config,
+    proxy_ports,
     run_health_check,
     started,
     wait_until,
@@ -176,8 +177,6 @@ def topology(
     env = replica_environment(postgres_url, server, prefix)
     ports = {name: free_port() for name in REPLICAS}
     proxy_port = free_port()
-    config = directory / "haproxy.cfg"
-    config.write_text(proxy_config(proxy_port, list(ports.values())))
     worker_command = executable(compose()["services"]["worker"]["command"])
 
     with ExitStack() as stack:
@@ -193,8 +192,11 @@ def topology(
         for name, process in replicas.items():
             wait_until(serving(process, ports[name]), name)
         # After the replicas: HAProxy's first health checks find them ready.
-        proxy_command = [program, "-f", str(config), "-db"]
-        proxy = stack.enter_context(started("haproxy", proxy_command, env=env, directory=directory))
+        proxy_command = [program, "-f", str(PROXY_HOSTS_CONFIG), "-db"]
+        proxy_env = env | proxy_ports(proxy_port, list(ports.values()))
+        proxy = stack.enter_context(
+            started("haproxy", proxy_command, env=proxy_env, directory=directory)
+        )
         client = stack.enter_context(
             httpx.Client(base_url=f"http://127.0.0.1:{proxy_port}", timeout=DEADLINE)
         )
