@@ -1,6 +1,6 @@
 """The database: one engine per app, one session and one transaction per unit of work."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, Final
 
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -116,12 +117,23 @@ def _begin_sqlite_transaction(connection: Connection) -> None:
 # --8<-- [end:engine]
 
 
-def create_session_factory(engine: AsyncEngine) -> SessionFactory:
-    """Create the factory of sessions bound to `engine`."""
+def create_session_factory(
+    engine: AsyncEngine, *, info: Mapping[str, object] | None = None
+) -> SessionFactory:
+    """Create the factory of sessions bound to `engine`.
+
+    Args:
+        engine: The database.
+        info: What every session of the factory carries in `session.info`, such as the cache
+            that its commits make stale (see `services.summaries.SummaryCache`).
+
+    """
     # Objects stay readable after commit: reloading expired attributes would be implicit I/O,
     # which async code cannot do.
     # SQLModel's AsyncSession adds exec(), typed for select() of table models.
-    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+    return async_sessionmaker(
+        engine, class_=AsyncSession, expire_on_commit=False, info=dict(info or {})
+    )
 
 
 # --8<-- [start:wait_for_database]
@@ -180,12 +192,78 @@ def is_behind(revision: str | None) -> bool:
 async def transaction(session_factory: SessionFactory) -> AsyncIterator[AsyncSession]:
     """Open one session in one transaction: the unit of work.
 
-    The transaction commits when the block ends and rolls back when it raises. A request
+    The transaction commits when the block ends and rolls back when it raises. Then the hooks
+    that the services registered with `on_commit` run, for what was committed only. A request
     gets one through its session dependency (`SessionDep`); a script or a background job
-    opens one the same way, with no web framework involved.
+    opens one the same way, with no web framework involved, and gets the same hooks.
     """
-    async with session_factory() as session, session.begin():
-        yield session
+    async with session_factory() as session:
+        try:
+            async with session.begin():
+                yield session
+        finally:
+            # Inside the session: a hook may open a transaction of its own on it.
+            await run_after_commit(session)
 
 
 # --8<-- [end:transaction]
+
+
+# --8<-- [start:on_commit]
+AfterCommit = Callable[[], Awaitable[None]]
+"""Work that must follow a commit: cached reads made stale, a job queued for a saved row."""
+_PENDING: Final = "unit_of_work.pending"
+_COMMITTED: Final = "unit_of_work.committed"
+
+
+def on_commit(session: AsyncSession, hook: AfterCommit, *, key: Hashable | None = None) -> None:
+    """Run `hook` once the unit of work of `session` has committed; never if it rolls back.
+
+    Services register here what must follow their writes, so that a request, a worker's job
+    and a script get it alike, from `transaction`. Before the commit would be too early: a
+    read in between would cache the old data again, and a worker could look for a row that
+    is not there yet.
+
+    Args:
+        session: The unit of work.
+        hook: What to run, awaited after the commit, in the order of registration.
+        key: Registers the hook once per unit of work, however many writes ask for it.
+
+    """
+    pending: dict[Hashable, AfterCommit] = session.info.setdefault(_PENDING, {})
+    pending.setdefault(object() if key is None else key, hook)
+
+
+@event.listens_for(Session, "after_commit")
+def _commit_pending(session: Session) -> None:
+    # The database has the data: the hooks of what it committed are due.
+    committed = session.info.setdefault(_COMMITTED, {})
+    for key, hook in session.info.pop(_PENDING, {}).items():
+        committed.setdefault(key, hook)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending(session: Session) -> None:
+    # What was rolled back never happened: nothing may follow it.
+    session.info.pop(_PENDING, None)
+
+
+async def run_after_commit(session: AsyncSession) -> None:
+    """Run the hooks of what `session` committed, once each, then forget them.
+
+    Each hook runs even when one before it failed; the first failure is raised after them
+    all, so that a request that needed the hook's work answers with its error.
+    """
+    hooks: dict[Hashable, AfterCommit] = session.info.pop(_COMMITTED, {})
+    failures: list[Exception] = []
+    for hook in hooks.values():
+        try:
+            await hook()
+        except Exception as error:
+            # Raised below, once the others have run: one failure must not skip them.
+            failures.append(error)
+    if failures:
+        raise failures[0]
+
+
+# --8<-- [end:on_commit]

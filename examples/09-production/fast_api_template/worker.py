@@ -21,6 +21,7 @@ from sqlalchemy import text
 from taskiq import AsyncBroker, TaskiqEvents, TaskiqState
 
 from fast_api_template.config import ConfigurationError, Settings, env_var_name, get_settings
+from fast_api_template.core.cache import create_cache
 from fast_api_template.core.jobs import EXPORT_PROJECT, create_broker
 from fast_api_template.core.logging import configure_logging
 from fast_api_template.db import (
@@ -33,6 +34,7 @@ from fast_api_template.db import (
 from fast_api_template.models.base import utc_now
 from fast_api_template.services.auth import delete_expired_refresh_tokens
 from fast_api_template.services.exports import ExportRunner, sweep_expired_exports
+from fast_api_template.services.summaries import SummaryCache
 
 logger = structlog.stdlib.get_logger(__name__)
 
@@ -143,7 +145,11 @@ def create_worker_broker(settings: Settings) -> AsyncBroker:
         raise ConfigurationError([msg])
     broker = create_broker(settings)
     engine = create_engine(settings.database)
-    register_jobs(broker, session_factory=create_session_factory(engine), settings=settings)
+    # The API's cache, in Redis: what a job commits makes the API's cached reads stale.
+    cache = create_cache(settings)
+    summaries = SummaryCache(cache, namespace=settings.redis.key_prefix)
+    session_factory = create_session_factory(engine, info=summaries.info())
+    register_jobs(broker, session_factory=session_factory, settings=settings)
 
     async def open_pool(_state: TaskiqState) -> None:
         configure_logging(settings.log.level, json_logs=settings.log.format == "json")
@@ -156,6 +162,7 @@ def create_worker_broker(settings: Settings) -> AsyncBroker:
         logger.info("worker_started", queue=f"{settings.redis.key_prefix}:jobs")
 
     async def close_pool(_state: TaskiqState) -> None:
+        await cache.close()
         await engine.dispose()
 
     broker.add_event_handler(TaskiqEvents.WORKER_STARTUP, open_pool)

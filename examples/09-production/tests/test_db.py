@@ -1,5 +1,6 @@
 """The engine keeps each session's work in one transaction, on every backend."""
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
@@ -15,6 +16,7 @@ from fast_api_template.db import (
     SessionFactory,
     create_engine,
     create_session_factory,
+    on_commit,
     transaction,
 )
 from fast_api_template.models import User
@@ -138,3 +140,66 @@ async def test_a_failed_statement_does_not_show_its_parameters(engine: AsyncEngi
 
     assert "secret@example.com" not in str(caught.value)
     assert "hidden" in str(caught.value)
+
+
+# After-commit hooks: what the services register to follow their writes.
+
+
+async def test_a_hook_runs_once_the_unit_of_work_has_committed(engine: AsyncEngine) -> None:
+    factory = create_session_factory(engine)
+    ran: list[str] = []
+
+    async def hook() -> None:
+        ran.append("ran")
+
+    async with transaction(factory) as session:
+        session.add(User(email="ada@example.com"))
+        on_commit(session, hook, key="once")
+        on_commit(session, hook, key="once")  # the same key: registered once
+        ran_before_the_commit = list(ran)
+
+    assert ran_before_the_commit == []
+    assert ran == ["ran"]
+
+
+async def register_then_fail(factory: SessionFactory, ran: list[str]) -> None:
+    """Register a hook in a unit of work that then fails."""
+
+    async def hook() -> None:
+        ran.append("ran")
+
+    async with transaction(factory) as session:
+        session.add(User(email="ada@example.com"))
+        on_commit(session, hook)
+        raise RuntimeError("rolled back")
+
+
+async def test_a_rolled_back_unit_of_work_runs_no_hook(engine: AsyncEngine) -> None:
+    ran: list[str] = []
+
+    with pytest.raises(RuntimeError, match="rolled back"):
+        await register_then_fail(create_session_factory(engine), ran)
+
+    assert ran == []
+
+
+async def test_a_failing_hook_lets_the_others_run_then_raises(engine: AsyncEngine) -> None:
+    ran: list[str] = []
+
+    async def failing() -> None:
+        raise LookupError("the first hook failed")
+
+    async def second() -> None:
+        ran.append("second")
+
+    with pytest.raises(LookupError, match="first hook"):
+        await commit_with_hooks(create_session_factory(engine), failing, second)
+
+    assert ran == ["second"]
+
+
+async def commit_with_hooks(factory: SessionFactory, *hooks: Callable[[], Awaitable[None]]) -> None:
+    """Commit an empty unit of work with `hooks` registered in it."""
+    async with transaction(factory) as session:
+        for hook in hooks:
+            on_commit(session, hook)

@@ -28,6 +28,7 @@ from fast_api_template.core.errors import (
     InvalidTokenError,
     PermissionDeniedError,
 )
+from fast_api_template.core.jobs import BrokerQueue
 from fast_api_template.core.rate_limit import LoginThrottle
 from fast_api_template.core.security import Passwords, decode_access_token
 from fast_api_template.db import SessionFactory, transaction
@@ -41,7 +42,7 @@ from fast_api_template.services.exceptions import InvalidCursorError, UserNotFou
 from fast_api_template.services.exports import ExportService
 from fast_api_template.services.pagination import Keyset, KeysetPage, PageParams
 from fast_api_template.services.projects import ProjectService
-from fast_api_template.services.summaries import SummaryService, forget_changed
+from fast_api_template.services.summaries import SummaryService
 from fast_api_template.services.tasks import TaskService
 from fast_api_template.services.users import UserService
 from fast_api_template.utils.cursor import CursorError, decode_cursor, encode_cursor
@@ -98,11 +99,11 @@ Clock = Annotated[Callable[[], datetime], Depends(get_clock)]
 async def get_session(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
     """Give a request one session in one transaction (see `db.transaction`).
 
-    Once the transaction has committed, what it changed is made stale in the cache.
+    Once the transaction has committed, what the services registered to follow it runs (the
+    cache made stale, a job queued), as it does for a worker's job or a script.
     """
     async with transaction(resources.session_factory) as session:
         yield session
-    await forget_changed(session, resources.cache, namespace=resources.settings.redis.key_prefix)
 
 
 # scope="function": the session commits before the response is sent, so a failed commit is an
@@ -369,9 +370,11 @@ TaskId = Annotated[int, Path(gt=0, le=MAX_ID, description="The task's id.")]
 UserId = Annotated[int, Path(gt=0, le=MAX_ID, description="The user's id.")]
 
 
-async def get_export_service(session: SessionDep, projects: ProjectServiceDep) -> ExportService:
+async def get_export_service(
+    session: SessionDep, projects: ProjectServiceDep, resources: ResourcesDep
+) -> ExportService:
     """Provide the export rules, on the projects that the current user may see."""
-    return ExportService(session, projects=projects)
+    return ExportService(session, projects=projects, queue=BrokerQueue(resources.broker))
 
 
 ExportServiceDep = Annotated[ExportService, Depends(get_export_service)]

@@ -11,6 +11,7 @@ the worker's code; the app factory (`app.py`) does, to register the jobs on the 
 
 import asyncio
 import contextlib
+import uuid
 from typing import Any, Final
 
 from redis.asyncio import Redis
@@ -137,3 +138,23 @@ async def enqueue(broker: AsyncBroker, task_name: str, *args: str, job_id: str) 
 
 
 # --8<-- [end:enqueue]
+
+
+# --8<-- [start:broker_queue]
+class BrokerQueue:
+    """The export service's queue (`services.exports.JobQueue`), on a taskiq broker."""
+
+    def __init__(self, broker: AsyncBroker) -> None:
+        self.broker = broker
+
+    async def put_export(self, job_id: uuid.UUID) -> None:
+        """Queue the run of one export job; its id is the message's only content.
+
+        Raises:
+            UnavailableError: The queue (Redis) does not answer.
+
+        """
+        await enqueue(self.broker, EXPORT_PROJECT, str(job_id), job_id=str(job_id))
+
+
+# --8<-- [end:broker_queue]

@@ -2,18 +2,19 @@
 
 An export reads every task of a project, which can take longer than a request should. So a
 request only writes an `ExportJob` row, and a worker runs the job later (worker.py). The rules
-of both sides are here, as plain code over sessions: neither FastAPI nor the queue appears, so
-a request, a worker and a test all call the same functions.
+of both sides are here, as plain code over sessions: neither FastAPI nor taskiq appears (the
+queue is any `JobQueue`), so a request, a worker and a test all call the same functions.
 """
 
 import csv
+import functools
 import io
 import math
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Final, cast
+from typing import Final, Protocol, cast
 
 import sqlalchemy as sa
 import structlog
@@ -30,8 +31,13 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from fast_api_template.core.errors import ConflictError, NotFoundError, TooManyAttemptsError
-from fast_api_template.db import DATABASE_UNAVAILABLE, SessionFactory, transaction
+from fast_api_template.core.errors import (
+    ConflictError,
+    NotFoundError,
+    TooManyAttemptsError,
+    UnavailableError,
+)
+from fast_api_template.db import DATABASE_UNAVAILABLE, SessionFactory, on_commit, transaction
 from fast_api_template.models import ExportJob, Task, User
 from fast_api_template.models.base import utc_now
 from fast_api_template.models.domain.export_job import FINISHED, ExportStatus
@@ -151,6 +157,25 @@ class ExportQuota:
 # --8<-- [end:quota]
 
 
+# --8<-- [start:queue]
+class JobQueue(Protocol):
+    """Where export jobs wait for a worker: all that the service needs of a queue.
+
+    core/jobs.py has the one on taskiq's broker; a test can pass a list of its own.
+    """
+
+    async def put_export(self, job_id: uuid.UUID) -> None:
+        """Queue the run of one export job.
+
+        Raises:
+            UnavailableError: The queue does not answer.
+
+        """
+
+
+# --8<-- [end:queue]
+
+
 @dataclass(frozen=True)
 class RequestedExport:
     """The job that a request for an export got, and whether the request made it."""
@@ -172,24 +197,28 @@ class ExportService:
     """The exports of the acting user: ask for one, see how it goes, download it.
 
     Args:
-        session: The unit of work; the caller commits or rolls it back.
+        session: The unit of work (`db.transaction`): it commits or rolls back, then runs
+            what this service registered to follow the commit.
         projects: The projects that the acting user may see, and who that user is. A job
             belongs to the user who asked for it; an admin sees every job.
+        queue: Where a new job goes once its row is committed.
 
     """
 
-    def __init__(self, session: AsyncSession, projects: ProjectService) -> None:
+    def __init__(self, session: AsyncSession, projects: ProjectService, queue: JobQueue) -> None:
         self.session = session
         self.projects = projects
+        self.queue = queue
 
     async def request(
         self, project_id: int, *, quota: ExportQuota, idempotency_key: str | None = None
     ) -> RequestedExport:
-        """Queue an export of a project, or find the job of an earlier identical request.
+        """Ask for an export of a project, or find the job of an earlier identical request.
 
         The user's requests take turns, from the quota's count to the commit: a burst of them
         cannot all count the same free place. A retry with the key of an earlier request finds
-        its job, whatever the quota says.
+        its job, whatever the quota says. A new job is queued once the unit of work commits,
+        so that a worker that takes it at once finds its row.
 
         Args:
             project_id: The project to export.
@@ -201,6 +230,8 @@ class ExportService:
             ProjectNotFoundError: No such project, or the acting user may not see it.
             IdempotencyKeyReusedError: The key came with an export of another project.
             ExportQuotaExceededError: The user holds `quota.per_user` exports already.
+            UnavailableError: After the commit: the queue did not answer, and the job was
+                deleted again.
 
         """
         await self.projects.get(project_id)
@@ -220,7 +251,19 @@ class ExportService:
                 self.session.add(job)
         except IntegrityError:
             return await self._earlier(project_id, idempotency_key)
+        on_commit(self.session, functools.partial(self._queue, job.id))
         return RequestedExport(job, created=True)
+
+    async def _queue(self, job_id: uuid.UUID) -> None:
+        # Runs after the commit. When the queue does not answer, the job goes again: the
+        # client's retry, with the same Idempotency-Key, then makes it anew, instead of
+        # finding a job that nothing would ever run.
+        try:
+            await self.queue.put_export(job_id)
+        except UnavailableError:
+            async with self.session.begin():
+                await discard_export(self.session, job_id)
+            raise
 
     async def _take_turn(self) -> None:
         # FOR UPDATE on the user's row (PostgreSQL): their next request waits here until this
@@ -354,15 +397,21 @@ async def delete_finished_exports(
 
 
 async def sweep_expired_exports(
-    session_factory: SessionFactory, keep_for: timedelta, *, now: datetime | None = None
+    session_factory: SessionFactory,
+    keep_for: timedelta,
+    *,
+    owner_id: int | None = None,
+    now: datetime | None = None,
 ) -> int:
-    """Delete every user's exports that finished over `keep_for` ago: the retention, enforced.
+    """Delete the exports that finished over `keep_for` ago: the retention, enforced.
 
-    A database that does not answer keeps them until the next sweep.
+    Every user's, in a worker's sweep; one user's, as housekeeping after their request. A
+    database that does not answer keeps them until the next sweep.
 
     Args:
         session_factory: Opens the unit of work.
         keep_for: How long a finished export is kept.
+        owner_id: Only this user's exports; None: everyone's.
         now: The time to measure from; the current time when None.
 
     Returns:
@@ -372,7 +421,7 @@ async def sweep_expired_exports(
     before = (now or utc_now()) - keep_for
     try:
         async with transaction(session_factory) as session:
-            deleted = await delete_finished_exports(session, before=before)
+            deleted = await delete_finished_exports(session, before=before, owner_id=owner_id)
     except DATABASE_UNAVAILABLE as error:
         logger.warning("expired_exports_kept", error=type(error).__name__)
         return 0

@@ -8,11 +8,13 @@ a thousand projects costs no more than one with twenty.
 
 A dashboard reads summaries far more often than tasks change, so they are cached (cache-aside):
 a read looks in the cache first, and on a miss runs the query and keeps the result. A write to
-an owner's projects or tasks makes that owner's summaries stale, after its transaction commits.
+an owner's projects or tasks makes that owner's summaries stale, after its transaction commits,
+whoever made it: a request, a worker's job or a script (`db.on_commit`).
 The cache holds them as JSON, and a cached value is used only if it has exactly their shape.
 """
 
 import contextlib
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
@@ -23,11 +25,14 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from fast_api_template.core.cache import JsonEntries, read_counter
+from fast_api_template.db import on_commit
 from fast_api_template.models import Project, Task, User
 from fast_api_template.models.domain.task import TaskStatus
 
 # Where a unit of work notes the owners whose projects or tasks it changes.
 CHANGED_OWNERS: Final = "summaries.changed_owners"
+# Where a session finds the cache that its commits make stale (see `SummaryCache`).
+SUMMARY_CACHE: Final = "summaries.cache"
 # How long one request may hold the right to fill an empty entry: the others wait for it.
 FILL_LOCK_SECONDS: Final = 5.0
 
@@ -153,16 +158,42 @@ def generation_key(namespace: str, owner_id: int) -> str:
     return f"{namespace}:summaries:{owner_id}:generation"
 
 
+@dataclass(frozen=True)
+class SummaryCache:
+    """The cache of summaries, as the sessions of a factory carry it to make entries stale.
+
+    Give it to every session factory of a process that changes projects or tasks: the API's,
+    a worker's, a script's (`db.create_session_factory(engine, info=...info())`).
+    """
+
+    cache: Cache
+    namespace: str
+
+    def info(self) -> dict[str, object]:
+        """Return the session info that makes a factory's commits refresh these summaries."""
+        return {SUMMARY_CACHE: self}
+
+
 def note_change(session: AsyncSession, owner_id: int) -> None:
-    """Note, in the unit of work, that an owner's projects or tasks change in it."""
+    """Note, in the unit of work, that an owner's projects or tasks change in it.
+
+    Once it commits, their summaries are stale: the unit of work's hook moves them on. A
+    session whose factory carries no `SummaryCache` caches nothing, so nothing goes stale.
+    """
     session.info.setdefault(CHANGED_OWNERS, set()).add(owner_id)
+    target = session.info.get(SUMMARY_CACHE)
+    if isinstance(target, SummaryCache):
+        forget = functools.partial(
+            forget_changed, session, target.cache, namespace=target.namespace
+        )
+        on_commit(session, forget, key=CHANGED_OWNERS)
 
 
 async def forget_changed(session: AsyncSession, cache: Cache, *, namespace: str) -> None:
     """Make stale the summaries of the owners that a committed unit of work changed.
 
-    Call it after the commit, never before: a read between an early invalidation and the
-    commit would cache the old counts again.
+    `note_change` has the unit of work run it after the commit, never before: a read between
+    an early invalidation and the commit would cache the old counts again.
     """
     owners: Iterable[int] = session.info.pop(CHANGED_OWNERS, ())
     for owner_id in owners:

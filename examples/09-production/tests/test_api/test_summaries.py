@@ -4,12 +4,16 @@ import pickle
 
 import httpx
 import pytest
-from conftest import resources_of
+from conftest import resources_of, wait_for_jobs
 from fastapi import FastAPI
 
+from fast_api_template.core.jobs import enqueue
+from fast_api_template.db import transaction
 from fast_api_template.models import User
 from fast_api_template.schemas.pagination import DEFAULT_LIMIT
+from fast_api_template.services.projects import ProjectService
 from fast_api_template.services.summaries import entry_key
+from fast_api_template.services.tasks import NewTask, TaskService
 
 pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only]
 
@@ -93,3 +97,24 @@ async def test_a_planted_cache_entry_is_never_an_error(
 
     assert response.status_code == 200
     assert [summary["name"] for summary in response.json()] == ["Garden"]
+
+
+async def test_a_job_that_changes_tasks_makes_the_summaries_stale(
+    app: FastAPI, client: httpx.AsyncClient, user: User
+) -> None:
+    project = (await client.post("/api/v2/projects", json={"name": "Garden"})).json()
+    before = (await client.get(SUMMARIES)).json()  # now in the cache
+    resources = resources_of(app)
+
+    async def add_a_task() -> None:
+        # What a worker's job does: a unit of work of its own, no request around it.
+        async with transaction(resources.session_factory) as session:
+            projects = ProjectService(session, actor=user)
+            await TaskService(session, projects).create(project["id"], NewTask(title="Dig"))
+
+    resources.broker.register_task(add_a_task, task_name="tests.add_a_task")
+    await enqueue(resources.broker, "tests.add_a_task", job_id="add-a-task")
+    await wait_for_jobs(app)
+
+    assert [summary["tasks"]["todo"] for summary in before] == [0]
+    assert [summary["tasks"]["todo"] for summary in (await client.get(SUMMARIES)).json()] == [1]

@@ -19,6 +19,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from tenacity import AsyncRetrying, RetryCallState
 
+from fast_api_template.core.errors import UnavailableError
 from fast_api_template.db import SessionFactory, create_session_factory, transaction
 from fast_api_template.models import ExportJob, Project, User
 from fast_api_template.models.base import utc_now
@@ -35,6 +36,7 @@ from fast_api_template.services.exports import (
     ExportRunner,
     ExportService,
     IdempotencyKeyReusedError,
+    JobQueue,
     backoff,
     neutralise,
     render_csv,
@@ -314,8 +316,77 @@ async def project_id(session: AsyncSession, owner: User) -> int:
     return project.id
 
 
-def service(session: AsyncSession, actor: User) -> ExportService:
-    return ExportService(session, ProjectService(session, actor=actor))
+class QueuedJobs(list[uuid.UUID]):
+    """A queue that keeps what it is given, in order: `services.exports.JobQueue` in a list."""
+
+    async def put_export(self, job_id: uuid.UUID) -> None:
+        self.append(job_id)
+
+
+class DownQueue(QueuedJobs):
+    """A queue that does not answer, as Redis when it is down; it keeps what it was asked."""
+
+    async def put_export(self, job_id: uuid.UUID) -> None:
+        self.append(job_id)
+        raise UnavailableError("The job queue does not answer.", retry_after=5)
+
+
+def service(session: AsyncSession, actor: User, queue: JobQueue | None = None) -> ExportService:
+    projects = ProjectService(session, actor=actor)
+    return ExportService(session, projects, QueuedJobs() if queue is None else queue)
+
+
+async def request_and_commit(
+    factory: SessionFactory, project: Project, queue: JobQueue, *, then_fail: bool = False
+) -> None:
+    """Ask for an export of `project` in a unit of work of its own, failing after it if told."""
+    async with transaction(factory) as session:
+        owner = await session.get_one(User, project.owner_id)
+        await service(session, owner, queue).request(project.id or 0, quota=QUOTA)
+        if then_fail:
+            raise RuntimeError("after the request")
+
+
+async def job_ids(factory: SessionFactory) -> list[uuid.UUID]:
+    async with transaction(factory) as session:
+        return list(await session.exec(select(ExportJob.id)))
+
+
+async def test_a_new_job_is_queued_once_its_unit_of_work_commits(factory: SessionFactory) -> None:
+    project = await committed_project(factory)
+    queue = QueuedJobs()
+    async with transaction(factory) as session:
+        owner = await session.get_one(User, project.owner_id)
+        requested = await service(session, owner, queue).request(project.id or 0, quota=QUOTA)
+        queued_before_the_commit = list(queue)
+
+    assert queued_before_the_commit == []
+    assert queue == [requested.job.id]
+    assert await job_ids(factory) == [requested.job.id]
+
+
+async def test_a_rolled_back_request_queues_nothing(factory: SessionFactory) -> None:
+    project = await committed_project(factory)
+    queue = QueuedJobs()
+
+    with pytest.raises(RuntimeError, match="after the request"):
+        await request_and_commit(factory, project, queue, then_fail=True)
+
+    assert queue == []
+    assert await job_ids(factory) == []
+
+
+async def test_a_job_that_the_queue_refuses_is_deleted_again(factory: SessionFactory) -> None:
+    project = await committed_project(factory)
+    queue = DownQueue()
+
+    with pytest.raises(UnavailableError):
+        await request_and_commit(factory, project, queue)
+
+    # It was asked, after the commit; no job stays without its message, so a retry with the
+    # same key makes the job anew.
+    assert len(queue) == 1
+    assert await job_ids(factory) == []
 
 
 async def test_a_key_finds_the_job_of_the_first_request(

@@ -12,7 +12,7 @@ import anyio
 import pytest
 from cashews import Cache
 from cashews.serialize import HashSigner
-from conftest import key_prefix, redis_url
+from conftest import insert_user, key_prefix, redis_url
 from faults import Mode, faulty_proxy
 from pydantic import TypeAdapter
 from redis.asyncio import Redis
@@ -22,11 +22,13 @@ from statements import queries, recorded_statements
 
 from fast_api_template.config import CacheSettings, RedisSettings, Settings
 from fast_api_template.core.cache import create_cache
+from fast_api_template.db import SessionFactory, create_session_factory, transaction
 from fast_api_template.models import Project, Task, User
 from fast_api_template.models.domain.task import TaskStatus
 from fast_api_template.services.projects import NewProject, ProjectService
 from fast_api_template.services.summaries import (
     ProjectSummary,
+    SummaryCache,
     SummaryService,
     entry_key,
     forget_changed,
@@ -436,3 +438,48 @@ async def test_the_cache_holds_json(
 
     # cashews' tag for bytes kept as they are, then the JSON: nothing that a loader could run.
     assert stored.removeprefix(b"bytes:") == TypeAdapter(list[ProjectSummary]).dump_json(summaries)
+
+
+async def test_a_change_outside_any_request_makes_the_summaries_stale(
+    engine: AsyncEngine, cache: Cache
+) -> None:
+    # A script or a worker's job: `db.transaction` on a factory that carries the cache.
+    factory = create_session_factory(engine, info=SummaryCache(cache, NAMESPACE).info())
+    async with transaction(factory) as session:
+        owner = await insert_user(session)
+        project = await ProjectService(session, actor=owner).create(NewProject(name="Garden"))
+
+    async def todo_counts() -> list[int]:
+        async with transaction(factory) as session:
+            service = SummaryService(
+                session, cache, owner=owner, ttl_seconds=TTL, namespace=NAMESPACE
+            )
+            return [summary.todo for summary in await service.first(10)]
+
+    before = await todo_counts()  # now in the cache
+    async with transaction(factory) as session:
+        tasks = TaskService(session, ProjectService(session, actor=owner))
+        await tasks.create(project.id or 0, NewTask(title="Dig"))
+
+    assert (before, await todo_counts()) == ([0], [1])
+
+
+async def test_a_rolled_back_change_leaves_the_summaries_as_they_were(
+    engine: AsyncEngine, cache: Cache
+) -> None:
+    factory = create_session_factory(engine, info=SummaryCache(cache, NAMESPACE).info())
+    async with transaction(factory) as session:
+        owner = await insert_user(session)
+    generation = generation_key(NAMESPACE, owner.id or 0)
+
+    with pytest.raises(RuntimeError, match="rolled back"):
+        await create_then_fail(factory, owner)
+
+    assert await cache.get(generation) is None  # no hook ran: no new generation
+
+
+async def create_then_fail(factory: SessionFactory, owner: User) -> None:
+    """Create a project in a unit of work that then fails, so that it rolls back."""
+    async with transaction(factory) as session:
+        await ProjectService(session, actor=owner).create(NewProject(name="Garden"))
+        raise RuntimeError("rolled back")

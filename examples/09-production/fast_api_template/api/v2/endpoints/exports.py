@@ -2,6 +2,7 @@
 
 An export runs on the job queue (core/jobs.py; worker.py runs it), not in the request: the POST
 answers 202 Accepted at once with the job's URL, which the client polls until the job is done.
+The service (services/exports.py) holds the orchestration; these routes parse and answer.
 """
 
 import uuid
@@ -9,21 +10,9 @@ from datetime import timedelta
 from http import HTTPStatus
 from typing import Annotated, Any, Final
 
-import structlog
 from fastapi import APIRouter, BackgroundTasks, Depends, Header, Path, Request, Response
-from taskiq import AsyncBroker
 
-from fast_api_template.api.deps import (
-    UNAUTHORIZED,
-    ExportServiceDep,
-    ProjectId,
-    ResourcesDep,
-    SessionDep,
-)
-from fast_api_template.core.errors import UnavailableError
-from fast_api_template.core.jobs import EXPORT_PROJECT, enqueue
-from fast_api_template.db import DATABASE_UNAVAILABLE, SessionFactory, transaction
-from fast_api_template.models.base import utc_now
+from fast_api_template.api.deps import UNAUTHORIZED, ExportServiceDep, ProjectId, ResourcesDep
 from fast_api_template.models.domain.export_job import (
     IDEMPOTENCY_KEY_MAX_LENGTH,
     ExportJob,
@@ -31,14 +20,9 @@ from fast_api_template.models.domain.export_job import (
 )
 from fast_api_template.schemas.problems import Problem
 from fast_api_template.schemas.v2.exports import ExportJobRead, ExportLinks
-from fast_api_template.services.exports import (
-    ExportQuota,
-    delete_finished_exports,
-    discard_export,
-)
+from fast_api_template.services.exports import ExportQuota, sweep_expired_exports
 
 router = APIRouter(tags=["exports"], responses=UNAUTHORIZED)
-logger = structlog.stdlib.get_logger(__name__)
 
 # --8<-- [start:idempotency_key]
 _KEY = rf"[A-Za-z0-9._:-]{{1,{IDEMPOTENCY_KEY_MAX_LENGTH}}}"
@@ -132,7 +116,6 @@ async def request_export(
     key: IdempotencyKey,
     request: Request,
     response: Response,
-    session: SessionDep,
     exports: ExportServiceDep,
     resources: ResourcesDep,
     background: BackgroundTasks,
@@ -146,70 +129,26 @@ async def request_export(
     """
     jobs = resources.settings.jobs
     quota = ExportQuota(jobs.exports_per_user, timedelta(hours=jobs.export_ttl_hours))
+    # The service queues a new job once the request's unit of work commits (services/exports.py).
     requested = await exports.request(project_id, quota=quota, idempotency_key=key)
-    job = requested.job
-    # Commit before queueing: a worker may take the job at once, and must find its row.
-    await session.commit()
-    if requested.created:
-        await queue_export(resources.session_factory, resources.broker, job)
-    else:
+    if not requested.created:
         response.headers["Idempotent-Replayed"] = "true"
-    links = links_of(request, job)
+    links = links_of(request, requested.job)
     response.headers["Location"] = links.self
+    # --8<-- [start:background]
+    # After the response, in this process: tidies sooner what every worker's sweep deletes
+    # anyway (worker.py), so losing it costs nothing. Work that must happen goes on the queue.
     background.add_task(
-        forget_expired_exports, resources.session_factory, job.owner_id, quota.keep_for
+        sweep_expired_exports,
+        resources.session_factory,
+        quota.keep_for,
+        owner_id=requested.job.owner_id,
     )
-    return ExportJobRead.of(job, links=links)
-
-
-async def queue_export(
-    session_factory: SessionFactory, broker: AsyncBroker, job: ExportJob
-) -> None:
-    """Queue a new job; when the queue does not answer, delete the job and answer 503.
-
-    No job is kept without its message: the client's retry, with the same Idempotency-Key,
-    then makes the job again, instead of finding one that nothing would ever run.
-
-    Raises:
-        UnavailableError: The queue (Redis) does not answer.
-
-    """
-    try:
-        await enqueue(broker, EXPORT_PROJECT, str(job.id), job_id=str(job.id))
-    except UnavailableError:
-        async with transaction(session_factory) as session:
-            await discard_export(session, job.id)
-        raise
+    # --8<-- [end:background]
+    return ExportJobRead.of(requested.job, links=links)
 
 
 # --8<-- [end:request]
-
-
-# --8<-- [start:background]
-async def forget_expired_exports(
-    session_factory: SessionFactory, owner_id: int, ttl: timedelta
-) -> None:
-    """Delete the exports of a user that finished over `ttl` ago: housekeeping, after a response.
-
-    FastAPI's `BackgroundTasks` runs this once the response is sent. The client waits for
-    nothing only because it runs after the response, not because it runs elsewhere: it runs
-    in this process, on its event loop and its database pool. Nothing retries it, and it is
-    lost if the process stops before it runs, since it lives only in memory. That is fine for
-    this work: it only tidies sooner what the sweep of every worker (worker.py) deletes anyway.
-    Work that must happen, such as the export itself, goes on the queue.
-    """
-    before = utc_now() - ttl
-    try:
-        async with transaction(session_factory) as session:
-            deleted = await delete_finished_exports(session, before=before, owner_id=owner_id)
-    except DATABASE_UNAVAILABLE as error:
-        logger.warning("expired_exports_kept", error=type(error).__name__)
-        return
-    if deleted:
-        logger.info("expired_exports_deleted", count=deleted)
-
-
-# --8<-- [end:background]
 
 
 @router.get("/exports/{job_id:uuid}")
