@@ -12,7 +12,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
+import ports
 import pytest
 from mkdocs.utils.yaml import yaml_load
 from packaging.requirements import Requirement
@@ -167,11 +167,19 @@ def copy_stage(stage: Path, destination: Path) -> Path:
 
 
 def stage_environment() -> dict[str, str]:
-    """The environment of a stage's own suite: ours, minus this suite's virtualenv."""
+    """The environment of a stage's own suite: ours, minus this suite's virtualenv.
+
+    With TEST_PORT_RANGE set, the stage's servers get this worker's slice of it: the stage's
+    own workers then split that slice, and never meet another worker's ports.
+    """
     env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST_")}
     env.pop("VIRTUAL_ENV", None)
     env.pop("PYTHONPATH", None)
     env["UV_NO_PROGRESS"] = "1"
+    allowed = ports.port_range()
+    if allowed is not None:
+        ours = ports.worker_slice(allowed)
+        env[ports.PORT_RANGE_VARIABLE] = f"{ours.start}-{ours.stop - 1}"
     return env
 
 
@@ -246,11 +254,8 @@ def run_tool(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
 
 
 def free_port() -> int:
-    """Ask the OS for a free TCP port on the loopback interface."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+    """Return a free TCP port of 127.0.0.1, inside TEST_PORT_RANGE when it is set."""
+    return ports.free_port()
 
 
 # --- The built site ----------------------------------------------------------------------------
@@ -473,7 +478,8 @@ def serve_site(site_dir: Path, root_path: str = "/") -> Iterator[str]:
             """A browser that moves on closes its connections early; that is no error."""
 
     handler = partial(Handler, directory=str(site_dir))
-    server = Server(("127.0.0.1", 0), handler)
+    # A port of this worker's, inside TEST_PORT_RANGE when it is set.
+    server = Server(("127.0.0.1", free_port()), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

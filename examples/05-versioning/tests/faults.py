@@ -15,6 +15,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Literal
 
+from ports import bound_socket
 from sqlalchemy.engine import make_url
 
 Mode = Literal["pass", "refuse", "hang"]
@@ -33,8 +34,14 @@ class FaultyProxy:
         self._writers: set[asyncio.StreamWriter] = set()
 
     async def start(self) -> None:
-        """Listen on a free port of 127.0.0.1 (the same port again after `refuse`)."""
-        self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
+        """Listen on a free port of 127.0.0.1 (the same port again after `refuse`).
+
+        The first port is inside TEST_PORT_RANGE when it is set (tests/ports.py).
+        """
+        if self.port:
+            self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
+            return
+        self._server = await asyncio.start_server(self._accept, sock=bound_socket())
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def set_mode(self, mode: Mode) -> None:

@@ -343,14 +343,6 @@ def haproxy() -> str | None:
 # Processes
 
 
-def free_port() -> int:
-    """A TCP port on which nothing listens now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def accepts_connections(port: int) -> bool:
     """Whether something listens on 127.0.0.1:`port`."""
     try:

@@ -3,7 +3,6 @@
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from ports import free_port
 from problem_checks import assert_problem
 
 from fast_api_template.api.health import PROBE_PATHS
@@ -20,14 +20,6 @@ from fast_api_template.config import ENV_PREFIX
 
 STAGE_ROOT = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 30.0
-
-
-def free_port() -> int:
-    """Return a TCP port on which nothing listens now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @contextmanager

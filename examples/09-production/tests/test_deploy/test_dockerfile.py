@@ -18,7 +18,6 @@ from deployment import (
     app_get_paths,
     exec_form,
     executable,
-    free_port,
     last,
     parent_of,
     prod_command,
@@ -29,6 +28,7 @@ from deployment import (
     started,
     wait_until,
 )
+from ports import free_port
 
 
 def test_hadolint_finds_nothing() -> None:

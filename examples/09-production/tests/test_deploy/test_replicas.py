@@ -36,7 +36,6 @@ from deployment import (
     accepts_connections,
     compose,
     executable,
-    free_port,
     haproxy,
     prod_command,
     prod_environment,
@@ -45,6 +44,7 @@ from deployment import (
     started,
     wait_until,
 )
+from ports import free_port
 from sqlalchemy.engine import make_url
 
 from fast_api_template.config import MIN_PASSWORD_MEMORY_COST, SecuritySettings
