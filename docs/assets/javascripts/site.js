@@ -86,7 +86,8 @@
     for (const selector of Object.values(SCROLLERS)) {
       document.querySelectorAll(selector).forEach((element, index) => {
         const scrolls = element.scrollWidth > element.clientWidth + 1;
-        if (scrolls && !element.dataset.guideScroll) {
+        // The theme takes a listing's tabindex away again on a touch screen: look at it too.
+        if (scrolls && (!element.dataset.guideScroll || element.tabIndex !== 0)) {
           element.dataset.guideScroll = "1";
           element.setAttribute("tabindex", "0");
           element.setAttribute("role", "region");
@@ -122,8 +123,15 @@
   // and again after each instant navigation, and diagrams arrive later still: look again
   // whenever the page changes or the window is resized.
   new MutationObserver((changes) => {
-    if (changes.some((change) => change.addedNodes.length)) later();
-  }).observe(document.body, { childList: true, subtree: true });
+    if (changes.some((change) => change.addedNodes.length || change.type === "attributes")) {
+      later();
+    }
+  }).observe(document.body, {
+    childList: true,
+    subtree: true,
+    attributes: true,
+    attributeFilter: ["tabindex"],
+  });
   window.addEventListener("resize", later);
   nameThePage();
 })();
