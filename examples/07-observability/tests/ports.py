@@ -126,6 +126,10 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 def _bound(host: str, port: int) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # As servers bind (asyncio's, uvicorn, HAProxy): a port whose last connections wait in
+    # TIME_WAIT is free for them, and a server restarted on its port gets it back. A port
+    # that a server listens on stays taken.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
     except OSError:
