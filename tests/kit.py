@@ -43,8 +43,9 @@ DOCS = ROOT / "docs"
 EXAMPLES = ROOT / "examples"
 SNIPPETS = ROOT / "snippets"
 PYTHON_LANGUAGES = frozenset({"python", "py", "python3", "py3", "pycon", "pyi"})
-# Where a page may include Python from: code that the test suite runs.
-INCLUDABLE_ROOTS = ("examples/", "snippets/")
+# Where a page may include Python from: code that the test suite runs (the how-to recipes'
+# files run in a scaffolded service: tests/test_howto.py).
+INCLUDABLE_ROOTS = ("examples/", "snippets/", "docs/how-to/recipes/")
 _FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`\n]*)$")
 _INCLUDE_LINE = re.compile(r"""^\s*-{1,}8<-{1,}\s+["'](?P<target>[^"']+)["']\s*$""")
 _LANGUAGE = re.compile(r"^\{?\s*\.?(?P<lang>[A-Za-z0-9_+-]+)")
@@ -131,7 +132,8 @@ def guard_problems(paths: list[Path]) -> list[str]:
             targets = block.include_targets
             if targets is not None:
                 problems.extend(
-                    f"{block}: includes {target!r}, which is not under examples/ or snippets/"
+                    f"{block}: includes {target!r}, which is not under examples/, snippets/ "
+                    "or docs/how-to/recipes/"
                     for target in targets
                     if not target.startswith(INCLUDABLE_ROOTS)
                 )

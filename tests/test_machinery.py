@@ -105,7 +105,7 @@ def test_a_right_printed_output_passes(tmp_path: Path, eval_example: EvalExample
         ("!!! note\n\n    ~~~~ py\n    x = 1\n    ~~~~\n", "no test runs"),
         ("```{.python}\nx = 1\n```\n", "no test runs"),
         ('```python\n--8<-- "examples/01-hello/fast_api_template/app.py"\nx = 1\n```\n', "mixes"),
-        ('```python\n--8<-- "docs/notes.py"\n```\n', "not under examples/ or snippets/"),
+        ('```python\n--8<-- "docs/notes.py"\n```\n', "not under examples/, snippets/"),
         ('```python {test="skip"}\nx = 1\n```\n', "without a reason"),
     ],
     ids=["tilde-fence", "indented-tilde-fence", "attribute-fence", "mixed", "outside", "skip"],
