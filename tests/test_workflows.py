@@ -148,3 +148,20 @@ def test_ci_runs_every_stage_with_nothing_installed() -> None:
     assert not {"TEST_DATABASE_URL", "TEST_REDIS_URL"} & set(workflow.get("env", {}))
     assert "for stage in examples/*/" in script
     assert "pytest" in script
+
+
+def test_ci_runs_the_service_of_the_how_to_recipes_whole() -> None:
+    """The root suite applies the recipes and runs their own checks; a job runs the rest.
+
+    `HOWTO_FULL=1` adds the scaffolded service's whole suite, slow tests included, and mypy,
+    after every recipe, with PostgreSQL, Redis and HAProxy, which its replica test needs.
+    """
+    workflow = yaml.safe_load((WORKFLOWS_DIR / "ci.yml").read_text(encoding="utf-8"))
+    job = workflow["jobs"]["howto"]
+    script = "\n".join(step.get("run", "") for step in job["steps"])
+
+    assert job["env"]["HOWTO_FULL"] == "1"
+    assert job["env"]["REQUIRE_SERVICES"] == "1"
+    assert {"postgres", "redis"} <= set(job["services"])
+    assert "haproxy" in script
+    assert "pytest tests/test_howto.py" in script
