@@ -107,5 +107,6 @@ async def test_a_304_is_logged_as_the_number_304(
         logging.getLogger().removeHandler(lines)
 
     (access,) = [line for line in lines.lines if "fast_api_template.access" in line]
-    # An HTTPStatus would render as "<HTTPStatus.NOT_MODIFIED: 304>" in the console format.
-    assert " status=304 " in f"{access} ", access
+    # An HTTPStatus would render as "<HTTPStatus.NOT_MODIFIED: 304>" in the console format. A
+    # test before this one may have left structlog rendering JSON itself: either way, a number.
+    assert re.search(r"""\bstatus(?:=|": ?)304\b""", access), access
