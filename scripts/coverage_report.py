@@ -57,6 +57,8 @@ ASSETS = ROOT / "docs" / "assets" / "coverage"
 RESULTS_FILE = "stages.json"
 TABLE_FILE = "stages.md"
 FIGURE_FILE = "stages.svg"
+# The same figure for the dark palette: a page shows the one that matches its palette.
+DARK_FIGURE_FILE = "stages.dark.svg"
 COMMAND = "uv run python scripts/coverage_report.py"
 # The least share of a stage's lines, and of its branches, that its own tests must run.
 FLOOR = 90
@@ -313,8 +315,27 @@ def backends(servers: Sequence[str]) -> str:
 _LEFT, _BAR_WIDTH, _BAR, _ROW, _TOP = 130, 420, 11, 34, 40
 _AXIS_FROM = 80
 _TICKS = (80, 85, 90, 95, 100)
-_COLOURS = {"lines": "#3f51b5", "branches": "#009688"}
-_INK, _GRID, _FLOOR = "#212121", "#e0e0e0", "#d32f2f"
+# Bars 3:1 or more against the page, text 4.5:1 or more, in each palette; the background is
+# the page's own (transparent).
+_THEMES = {
+    "light": {
+        "lines": "#3f51b5",
+        "branches": "#00796b",
+        "ink": "#212121",
+        "grid": "#e0e0e0",
+        "floor": "#c62828",
+        "axis": "#757575",
+    },
+    "dark": {
+        "lines": "#8c9eff",
+        "branches": "#4db6ac",
+        "ink": "#e0e0e0",
+        "grid": "#3c4150",
+        "floor": "#ef9a9a",
+        "axis": "#9e9e9e",
+    },
+}
+_KINDS = ("lines", "branches")
 
 
 def _x(percent: float) -> float:
@@ -323,59 +344,66 @@ def _x(percent: float) -> float:
     return _LEFT + _BAR_WIDTH * share
 
 
-def render_figure(results: dict[str, Any]) -> str:
+def render_figure(results: dict[str, Any], *, dark: bool = False) -> str:
     """Render the results as an SVG bar chart: the same input always gives the same file."""
+    theme = _THEMES["dark" if dark else "light"]
+    ink = theme["ink"]
     stages = sorted(results["stages"].items())
     bottom = _TOP + _ROW * len(stages)
-    width, height = _LEFT + _BAR_WIDTH + 70, bottom + 40
+    width, height = _LEFT + _BAR_WIDTH + 80, bottom + 62
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
+        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="13">',
         "<title>Lines and branches of each stage that its own tests run</title>",
-        f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
     ]
     for tick in _TICKS:
         x = _x(tick)
         parts += [
-            f'<line x1="{x:.1f}" y1="{_TOP - 6}" x2="{x:.1f}" y2="{bottom}" stroke="{_GRID}"/>',
-            f'<text x="{x:.1f}" y="{bottom + 16}" text-anchor="middle" fill="{_INK}">'
-            f"{tick}%</text>",
+            f'<line x1="{x:.1f}" y1="{_TOP - 6}" x2="{x:.1f}" y2="{bottom}" '
+            f'stroke="{theme["grid"]}"/>',
+            f'<text x="{x:.1f}" y="{bottom + 16}" text-anchor="middle" fill="{ink}">{tick}%</text>',
         ]
-    for index, kind in enumerate(_COLOURS):
+    parts.append(
+        f'<text x="8" y="{bottom + 40}" font-size="12" fill="{ink}">The axis starts at '
+        f"{_AXIS_FROM}%: every stage is above it, and from 0 the differences would not show."
+        "</text>"
+    )
+    for index, kind in enumerate(_KINDS):
         x = _LEFT + index * 110
         parts += [
-            f'<rect x="{x}" y="10" width="12" height="12" fill="{_COLOURS[kind]}"/>',
-            f'<text x="{x + 18}" y="20" fill="{_INK}">{kind}</text>',
+            f'<rect x="{x}" y="10" width="12" height="12" fill="{theme[kind]}"/>',
+            f'<text x="{x + 18}" y="20" fill="{ink}">{kind}</text>',
         ]
     floor_x = _x(results["floor"])
     parts.append(
-        f'<text x="{_LEFT + 240}" y="20" fill="{_FLOOR}">- - floor {results["floor"]}%</text>'
+        f'<text x="{_LEFT + 240}" y="20" fill="{theme["floor"]}">- - floor '
+        f"{results['floor']}%</text>"
     )
     for row, (name, entry) in enumerate(stages):
-        parts += _stage_row(_TOP + row * _ROW, name, entry)
+        parts += _stage_row(_TOP + row * _ROW, name, entry, theme)
     parts += [
         f'<line x1="{floor_x:.1f}" y1="{_TOP - 6}" x2="{floor_x:.1f}" y2="{bottom}" '
-        f'stroke="{_FLOOR}" stroke-width="1.5" stroke-dasharray="4 3"/>',
-        f'<line x1="{_LEFT}" y1="{_TOP - 6}" x2="{_LEFT}" y2="{bottom}" stroke="#757575"/>',
+        f'stroke="{theme["floor"]}" stroke-width="1.5" stroke-dasharray="4 3"/>',
+        f'<line x1="{_LEFT}" y1="{_TOP - 6}" x2="{_LEFT}" y2="{bottom}" stroke="{theme["axis"]}"/>',
         "</svg>",
     ]
     return "\n".join(parts) + "\n"
 
 
-def _stage_row(top: int, name: str, entry: dict[str, Any]) -> list[str]:
+def _stage_row(top: int, name: str, entry: dict[str, Any], theme: dict[str, str]) -> list[str]:
     """One stage's label and its two bars, each with its figure after it."""
     parts = [
-        f'<text x="{_LEFT - 8}" y="{top + _BAR + 4}" text-anchor="end" fill="{_INK}">'
+        f'<text x="{_LEFT - 8}" y="{top + _BAR + 4}" text-anchor="end" fill="{theme["ink"]}">'
         f"{escape(stage_label(name))}</text>"
     ]
-    for offset, (kind, share) in enumerate(zip(_COLOURS, shares(entry), strict=True)):
+    for offset, (kind, share) in enumerate(zip(_KINDS, shares(entry), strict=True)):
         y = top + offset * (_BAR + 1)
         end = _x(share.percent) if share.total else _LEFT
         label = share.shown().split(" (")[0]
         parts += [
             f'<rect x="{_LEFT}" y="{y}" width="{end - _LEFT:.1f}" height="{_BAR}" '
-            f'fill="{_COLOURS[kind]}"/>',
-            f'<text x="{end + 4:.1f}" y="{y + _BAR - 2}" font-size="10" fill="{_INK}">'
+            f'fill="{theme[kind]}"/>',
+            f'<text x="{end + 4:.1f}" y="{y + _BAR - 1}" font-size="12" fill="{theme["ink"]}">'
             f"{label}</text>",
         ]
     return parts
@@ -398,6 +426,7 @@ def write_results(results: dict[str, Any], results_dir: Path, assets: Path) -> N
     (results_dir / RESULTS_FILE).write_text(text, encoding="utf-8")
     (results_dir / TABLE_FILE).write_text(render_table(results), encoding="utf-8")
     (assets / FIGURE_FILE).write_text(render_figure(results), encoding="utf-8")
+    (assets / DARK_FIGURE_FILE).write_text(render_figure(results, dark=True), encoding="utf-8")
 
 
 # --- Whether the results on disk hold for this checkout ----------------------------------------
@@ -440,6 +469,7 @@ def coverage_problems(
     expected = {
         results_dir / TABLE_FILE: render_table(results),
         assets / FIGURE_FILE: render_figure(results),
+        assets / DARK_FIGURE_FILE: render_figure(results, dark=True),
     }
     problems += [
         f"{path.name}: not what {RESULTS_FILE} renders: run `{COMMAND} --render`"

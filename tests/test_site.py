@@ -4,6 +4,7 @@ built site's own links and anchors all lead somewhere."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,46 @@ def test_the_link_check_finds_broken_links_and_anchors(tmp_path: Path) -> None:
         "index.html: b/: no such file",
         "index.html: logo.png: no such file",
     ]
+
+
+PLOT = re.compile(
+    r'<img alt="(?P<alt>[^"]*)" src="(?P<src>[^"]*assets/(?:benchmarks|coverage)/[^"]+)"'
+)
+FIGURE = re.compile(r"<figure>(?P<body>.*?)</figure>", re.DOTALL)
+
+
+def plot_problems(site: Path) -> list[str]:
+    """Plots outside a captioned figure, without a result in their text, or without both
+    palettes' variants."""
+    problems = []
+    for page in sorted(site.rglob("index.html")):
+        html = page.read_text(encoding="utf-8")
+        where = page.parent.relative_to(site).as_posix()
+        in_figures = [m for f in FIGURE.finditer(html) for m in PLOT.finditer(f.group("body"))]
+        if len(in_figures) != len(PLOT.findall(html)):
+            problems.append(f"{where}: a plot outside a <figure>")
+        for figure in FIGURE.finditer(html):
+            plots = PLOT.findall(figure.group("body"))
+            if not plots:
+                continue
+            sources = sorted(src.split("#")[1] for _, src in plots if "#" in src)
+            if sources != ["only-dark", "only-light"]:
+                problems.append(f"{where}: a plot needs a light and a dark variant: {plots}")
+            if "<figcaption>" not in figure.group("body"):
+                problems.append(f"{where}: a plot without a caption")
+            for alt, src in plots:
+                if not re.search(r"\d", alt):
+                    problems.append(f"{where}: the alt text of {src} states no result: {alt!r}")
+                if not (page.parent / src.split("#")[0]).resolve().is_file():
+                    problems.append(f"{where}: {src} is missing")
+    return problems
+
+
+def test_every_plot_states_its_result_in_a_captioned_figure_in_both_palettes(
+    built_site: BuiltSite,
+) -> None:
+    if built_site.returncode != 0:
+        pytest.fail("the site did not build: see test_strict_build")
+    site = built_site.directory
+    assert sum(len(PLOT.findall(p.read_text("utf-8"))) for p in site.rglob("index.html")) >= 10
+    assert plot_problems(site) == []

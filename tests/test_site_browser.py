@@ -230,6 +230,27 @@ MEASURE_PHONE = r"""
 }
 """
 
+# The plots that a reader sees on the page, at the width they are drawn.
+MEASURE_PLOTS = """
+() => [...document.querySelectorAll(".md-content figure img")]
+  .filter((img) => img.offsetParent !== null && /[.]svg$/.test(new URL(img.src).pathname))
+  .map((img) => ({ path: new URL(img.src).pathname, width: img.getBoundingClientRect().width }))
+"""
+_VIEW_BOX = re.compile(r'viewBox="[\d.]+ [\d.]+ (?P<width>[\d.]+) [\d.]+"')
+_FONT_SIZE = re.compile(r'font-size(?::\s*|=")(?P<size>[\d.]+)')
+
+
+@cache
+def smallest_text(svg: Path) -> float:
+    """The smallest font size of an SVG's text, as a share of the SVG's own width."""
+    text = svg.read_text(encoding="utf-8")
+    view_box = _VIEW_BOX.search(text)
+    sizes = [float(match.group("size")) for match in _FONT_SIZE.finditer(text)]
+    assert view_box, f"{svg}: no viewBox"
+    assert sizes, f"{svg}: no text"
+    return min(sizes) / float(view_box.group("width"))
+
+
 # Every file that a page made the browser fetch, as paths from the site's root.
 LOADED = """
 () => [performance.getEntriesByType("navigation")[0], ...performance.getEntriesByType("resource")]
@@ -247,6 +268,7 @@ class PageRecord:
     overflowing_code: list[dict[str, Any]] = field(default_factory=list)
     axe: list[str] = field(default_factory=list)
     colours_checked: bool = False
+    plots: list[dict[str, Any]] = field(default_factory=list)
     loaded: list[str] = field(default_factory=list)
     phone: dict[str, Any] = field(default_factory=dict)
 
@@ -419,6 +441,7 @@ def look_at_page(
     page.add_style_tag(content=NO_TRANSITIONS)
     page.evaluate(SETTLED)
     light.loaded = page.evaluate(LOADED)
+    light.plots = page.evaluate(MEASURE_PLOTS)
     shoot(path, "light")
     # Opens every collapsed block, so that what follows sees what they hold too.
     light.overflowing_code = page.evaluate(MEASURE_CODE)
@@ -443,6 +466,7 @@ def look_at_page(
     page.evaluate(SETTLED)
     shoot(path, "phone")
     phone.phone = page.evaluate(MEASURE_PHONE)
+    phone.plots = page.evaluate(MEASURE_PLOTS)
     if diagrams:
         phone.diagrams = page.evaluate(MEASURE_DIAGRAMS)
     phone.axe = run_axe(page, skip=None if sample else COLOUR_RULES)
@@ -540,6 +564,24 @@ def test_every_page_as_a_reader_sees_it(walk: Walk) -> None:
     home = walk.pages[""]
     assert home.diagrams, "the home page has lost its map"
     assert walk_problems(walk) == {}
+
+
+def test_plot_labels_are_12_px_or_more_on_a_desktop_and_on_a_phone(
+    walk: Walk, built_site: BuiltSite
+) -> None:
+    """A plot is drawn no smaller than its labels allow; on a phone it scrolls instead."""
+    root = urlsplit(built_site.site_url).path
+    sizes = {
+        f"{path or '/'} ({view}) {plot['path'].rsplit('/', 1)[-1]}": round(
+            plot["width"] * smallest_text(built_site.directory / plot["path"].removeprefix(root)),
+            1,
+        )
+        for view in ("light", "phone")
+        for path, page in walk.passes[view].items()
+        for plot in page.plots
+    }
+    assert len(sizes) >= 20, "the walk saw too few plots"
+    assert {plot: px for plot, px in sizes.items() if px < MIN_DIAGRAM_TEXT_PX} == {}
 
 
 def test_axe_finds_nothing_serious_in_either_palette_or_on_a_phone(walk: Walk) -> None:

@@ -68,6 +68,10 @@
   // with the arrow keys. The theme does this for listings on devices with a mouse only.
   const describe = (element, index) => {
     if (element.matches("div.mermaid")) return `Diagram ${index + 1}`;
+    if (element.matches("figure")) {
+      const caption = element.querySelector("figcaption");
+      return `Figure ${index + 1}${caption ? `: ${caption.textContent.trim()}` : ""}`;
+    }
     if (element.matches(".md-typeset__scrollwrap")) {
       const head = [...element.querySelectorAll("th")].map((th) => th.textContent.trim());
       return `Table ${index + 1}${head.length ? `: ${head.filter(Boolean).join(", ")}` : ""}`;
@@ -80,6 +84,7 @@
     listing: ".md-content pre > code",
     table: ".md-content .md-typeset__scrollwrap",
     diagram: ".md-content div.mermaid",
+    figure: ".md-content figure",
   };
 
   const reachable = () => {
