@@ -25,7 +25,13 @@ from kit import ROOT, stage_environment, uv_binary
 HOWTO = ROOT / "docs" / "how-to"
 RECIPES_DIR = HOWTO / "recipes"
 # The recipes in the order a service goes through them; each starts from the one before.
-RECIPES = ("start-your-service", "change-a-model", "test-with-overrides", "operate")
+RECIPES = (
+    "start-your-service",
+    "change-a-model",
+    "add-a-resource",
+    "test-with-overrides",
+    "operate",
+)
 # The name that the recipes' files use for the service's package.
 PACKAGE = "acme_api"
 # Options that change how a check's tests run here, not which: one process (the kit's own
