@@ -29,6 +29,7 @@ RECIPES = (
     "start-your-service",
     "change-a-model",
     "add-a-resource",
+    "add-a-background-job",
     "test-with-overrides",
     "operate",
 )
