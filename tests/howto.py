@@ -30,6 +30,7 @@ RECIPES = (
     "change-a-model",
     "add-a-resource",
     "add-a-background-job",
+    "add-a-cached-read",
     "test-with-overrides",
     "operate",
 )
