@@ -25,7 +25,11 @@ from acme_api.worker import register_jobs
 
 pytestmark = pytest.mark.anyio
 
-LATER = datetime.now(UTC) + timedelta(minutes=1)
+
+@pytest.fixture
+def later() -> datetime:
+    """A cut-off after every task that the test makes: the request came after them."""
+    return datetime.now(UTC) + timedelta(hours=1)
 
 
 @pytest.fixture
@@ -45,10 +49,10 @@ async def titles(session: AsyncSession, project_id: int) -> list[str]:
 
 
 async def test_it_deletes_the_done_tasks_and_only_once(
-    session: AsyncSession, project_id: int
+    session: AsyncSession, project_id: int, later: datetime
 ) -> None:
-    first = await clear_done_tasks(session, project_id, before=LATER)
-    second = await clear_done_tasks(session, project_id, before=LATER)
+    first = await clear_done_tasks(session, project_id, before=later)
+    second = await clear_done_tasks(session, project_id, before=later)
 
     assert (first, second) == (1, 0)
     assert await titles(session, project_id) == ["A task doing", "A task todo"]
@@ -89,13 +93,16 @@ async def broker(
 
 
 async def test_the_job_runs_on_the_broker_and_retries(
-    broker: tuple[InMemoryBroker, list[int]], session: AsyncSession, project_id: int
+    broker: tuple[InMemoryBroker, list[int]],
+    session: AsyncSession,
+    project_id: int,
+    later: datetime,
 ) -> None:
     memory, opened = broker
     job = memory.find_task(CLEAR_DONE_TASKS)
     assert job is not None
 
-    queued = await job.kiq(str(project_id), LATER.isoformat())
+    queued = await job.kiq(str(project_id), later.isoformat())
     result = await queued.wait_result(timeout=5)
 
     assert not result.is_err, result.error
