@@ -373,8 +373,8 @@ def test_a_stage_without_a_page_gets_the_lines_to_paste(tmp_path: Path) -> None:
         (docs / "stages" / f"{page}.md").write_text(f"# Stage\n\n## What changed\n\n{pasted}")
     assert stage_page_problems(docs, examples, root=tmp_path) == []
     # The full diff goes on its own page: a stage page that still includes it is told so.
-    with first.open("a") as page:
-        page.write('\n```diff\n--8<-- "docs/stages/diffs/01-hello.diff"\n```\n')
+    with first.open("a") as handle:
+        handle.write('\n```diff\n--8<-- "docs/stages/diffs/01-hello.diff"\n```\n')
     assert [problem.split(":")[0] for problem in stage_page_problems(docs, examples, tmp_path)] == [
         "docs/stages/01-hello.md"
     ]
