@@ -222,7 +222,8 @@ def on_commit(session: AsyncSession, hook: AfterCommit, *, key: Hashable | None 
     Services register here what must follow their writes, so that a request, a worker's job
     and a script get it alike, from `transaction`. Before the commit would be too early: a
     read in between would cache the old data again, and a worker could look for a row that
-    is not there yet.
+    is not there yet. Register once the write has succeeded: a hook registered inside a
+    savepoint (`begin_nested`) that rolls back still runs if the transaction commits.
 
     Args:
         session: The unit of work.
