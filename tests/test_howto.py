@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,16 +36,17 @@ from howto import (
 )
 from kit import file_lock
 
-Apply = Callable[[str], Path]
+Apply = Callable[[str], AbstractContextManager[Path]]
 
 
 @pytest.fixture(scope="session")
 def recipe_service(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Apply:
-    """Apply the recipes up to a given one to the session's scaffolded service; return it.
+    """Apply the recipes up to a given one to the session's scaffolded service, and hold it.
 
     Under pytest-xdist the workers share one service, in the parent of their temporary
-    folders, and take turns under a lock; a file there records which recipes are applied, or
-    the error of the one that did not apply.
+    folders, and take turns under a lock, held while a test checks the service, so that no
+    other worker patches it meanwhile; a file there records which recipes are applied, or the
+    error of the one that did not apply.
     """
     root = tmp_path_factory.getbasetemp()
     if worker_id != "master":
@@ -52,7 +54,8 @@ def recipe_service(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> 
     service = root / "howto" / "acme-api"
     state_file = root / "howto-state.json"
 
-    def applied(name: str) -> Path:
+    @contextmanager
+    def applied(name: str) -> Iterator[Path]:
         with file_lock(root / "howto.lock"):
             if not service.exists():
                 scaffold(service, package=PACKAGE, stage=find_stage(None))
@@ -72,16 +75,15 @@ def recipe_service(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> 
                 finally:
                     state["applied"].append(recipe)
                     state_file.write_text(json.dumps(state))
-        return service
+            yield service
 
     return applied
 
 
 @pytest.mark.parametrize("name", RECIPES)
 def test_a_recipe_applies_and_passes_its_checks(name: str, recipe_service: Apply) -> None:
-    service = recipe_service(name)
-
-    run_checks(load_recipe(RECIPES_DIR / name), service)
+    with recipe_service(name) as service:
+        run_checks(load_recipe(RECIPES_DIR / name), service)
 
 
 @pytest.mark.parametrize("name", RECIPES)
@@ -91,10 +93,9 @@ def test_a_recipes_page_shows_every_step_and_check(name: str) -> None:
 
 @pytest.mark.skipif(not full_run_requested(), reason="set HOWTO_FULL=1 (a CI job of its own)")
 def test_the_service_after_every_recipe_passes_its_whole_suite(recipe_service: Apply) -> None:
-    service = recipe_service(RECIPES[-1])
-
-    suite = run_in_service(service, ["pytest", "-m", "", "-p", "no:cacheprovider"])
-    types = run_in_service(service, ["mypy", PACKAGE, "tests"])
+    with recipe_service(RECIPES[-1]) as service:
+        suite = run_in_service(service, ["pytest", "-m", "", "-p", "no:cacheprovider"])
+        types = run_in_service(service, ["mypy", PACKAGE, "tests"])
 
     assert suite.returncode == 0, f"the service's suite failed:\n{suite.stdout}{suite.stderr}"
     assert types.returncode == 0, f"mypy failed in the service:\n{types.stdout}{types.stderr}"
