@@ -48,6 +48,9 @@ def copy_project(destination: Path) -> Path:
     shutil.copy2(ROOT / "mkdocs.yml", destination / "mkdocs.yml")
     shutil.copytree(DOCS, destination / "docs")
     shutil.copytree(ROOT / "snippets", destination / "snippets")
+    # The benchmark and maintainability pages include generated results.
+    shutil.copytree(ROOT / "benchmarks" / "results", destination / "benchmarks" / "results")
+    shutil.copytree(ROOT / "coverage-results", destination / "coverage-results")
     (destination / "tests").mkdir()
     shutil.copy2(RECORD, destination / "tests" / RECORD.name)
     (destination / "examples").mkdir()
