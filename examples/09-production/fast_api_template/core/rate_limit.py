@@ -132,6 +132,8 @@ class LoginThrottle:
             await self._take_back([keys["address"], keys["account"]])
             await self._storage.clear(keys["pair"])
 
+    # --8<-- [end:throttle]
+
     async def registration(self, address: str) -> None:
         """Count one registration from the address; refuse it when there were too many.
 
@@ -221,6 +223,3 @@ async def _counters_available() -> AsyncIterator[None]:
             "Logins are paused: failed attempts cannot be counted. Try again shortly.",
             retry_after=RETRY_AFTER_SECONDS,
         ) from None
-
-
-# --8<-- [end:throttle]
