@@ -78,8 +78,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if name in LONG_TESTS:
             return (1, LONG_TESTS.index(name))
         if item.nodeid.startswith("tests/test_site_browser.py"):
-            # Right after the walk, so that the module's browser starts once.
-            return (1, LONG_TESTS.index("test_every_page_as_a_reader_sees_it"))
+            # The rest of the browser tests go last: by then the walk is taken, and a worker
+            # reads its record (test_site_browser.py) instead of walking the site again.
+            return (3, 0)
         return (2, 0)
 
     items.sort(key=rank)

@@ -16,10 +16,11 @@ Set `SITE_SCREENSHOTS` to a folder to save a full-page screenshot of every page 
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -33,6 +34,7 @@ from playwright.sync_api import sync_playwright
 from kit import (
     CHROMIUM_ARGS,
     BuiltSite,
+    file_lock,
     find_chromium,
     free_port,
     serve_site,
@@ -475,7 +477,47 @@ def look_at_page(
 
 
 @pytest.fixture(scope="module")
-def walk(browser: Any, built_site: BuiltSite, site_base_url: str) -> Walk:
+def walk(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    worker_id: str,
+    built_site: BuiltSite,
+    site_base_url: str,
+) -> Walk:
+    """The walk of every page, taken once per test run and shared by every worker.
+
+    Under pytest-xdist the tests that read the walk may land on both workers; the first takes
+    the walk and leaves its record beside the built site, and the others read it, instead of
+    walking the site again for a minute.
+    """
+    root = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        root = root.parent
+    record = root / "site-walk.json"
+    with file_lock(root / "site-walk.lock"):
+        if record.is_file():
+            return walk_from_json(record.read_text(encoding="utf-8"), site_base_url)
+        taken = take_walk(request.getfixturevalue("browser"), built_site, site_base_url)
+        written = {"base_url": site_base_url, "walk": asdict(taken)}
+        record.write_text(json.dumps(written), encoding="utf-8")
+        return taken
+
+
+def walk_from_json(text: str, base_url: str) -> Walk:
+    """Read back a walk that a worker wrote, its URLs moved to this worker's server."""
+    data = json.loads(text)
+    taken_at, walked = data["base_url"], data["walk"]
+    passes: dict[str, dict[str, PageRecord]] = {}
+    for view, pages in walked["passes"].items():
+        passes[view] = {}
+        for path, fields in pages.items():
+            page = PageRecord(**fields)
+            page.loaded = [url.replace(taken_at, base_url, 1) for url in page.loaded]
+            passes[view][path] = page
+    return Walk(passes, walked["outside_requests"])
+
+
+def take_walk(browser: Any, built_site: BuiltSite, site_base_url: str) -> Walk:
     """Load every page once, with one browser, and record what each check needs."""
     screenshots = os.environ.get("SITE_SCREENSHOTS")
     if screenshots:
