@@ -29,10 +29,11 @@ import tempfile
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "examples"
+from guide_kit.stages import EXAMPLES, stage_dirs
+
 GUIDE = "https://fastapi-structure-guide.github.io/fastapi-structure-guide"
 
 OLD_PACKAGE = "fast_api_template"
@@ -99,9 +100,7 @@ def find_stage(name: str | None, examples: Path = EXAMPLES) -> Path:
         ScaffoldError: No stage has that name.
 
     """
-    stages = sorted(
-        path for path in examples.iterdir() if path.is_dir() and path.name[:2].isdigit()
-    )
+    stages = stage_dirs(examples)
     if name is None:
         return stages[-1]
     for stage in stages:
@@ -306,19 +305,23 @@ _IDENTITY = {
 }
 
 
-def _run_git(cwd: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+@cache
+def _git_environment() -> dict[str, str]:
+    # Asked once: the reader's global identity does not change while the command runs.
     configured = subprocess.run(
-        ["git", "config", "user.email"],  # noqa: S607
-        cwd=cwd,
+        ["git", "config", "--global", "user.email"],  # noqa: S607
         capture_output=True,
         text=True,
         check=False,
     )
-    env = os.environ if configured.stdout.strip() else os.environ | _IDENTITY
+    return dict(os.environ) if configured.stdout.strip() else dict(os.environ) | _IDENTITY
+
+
+def _run_git(cwd: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603 - git, with arguments made here
         ["git", *arguments],  # noqa: S607
         cwd=cwd,
-        env=env,
+        env=_git_environment(),
         capture_output=True,
         text=True,
         check=False,

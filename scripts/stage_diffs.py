@@ -21,8 +21,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples"
+# Re-exported: the scripts and the tests read them from here too.
+from guide_kit.stages import EXAMPLES as EXAMPLES
+from guide_kit.stages import ROOT as ROOT
+from guide_kit.stages import stage_dirs as stage_dirs
+
 OUTPUT = ROOT / "docs" / "stages" / "diffs"
 
 # What a stage folder holds that is not part of the lesson: environments, caches, local data.
@@ -56,11 +59,6 @@ class FileChange:
     kind: str  # "added", "changed" or "removed"
     added: int
     removed: int
-
-
-def stage_dirs(examples: Path = EXAMPLES) -> list[Path]:
-    """Return the stage folders in order (`01-hello`, `02-settings`, ...)."""
-    return sorted(path for path in examples.iterdir() if path.is_dir() and path.name[:2].isdigit())
 
 
 def is_lesson_file(relative: Path) -> bool:
