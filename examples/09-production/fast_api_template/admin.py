@@ -16,10 +16,12 @@ import sys
 from collections.abc import Sequence
 
 from fast_api_template.config import ConfigurationError, Settings, load_settings
+from fast_api_template.core.cache import create_cache
 from fast_api_template.core.rate_limit import LoginThrottle, create_storage
 from fast_api_template.core.security import Passwords
 from fast_api_template.db import create_engine, create_session_factory, transaction
 from fast_api_template.services.auth import AuthService
+from fast_api_template.services.standing import cache_info
 from fast_api_template.services.users import UserService
 
 
@@ -66,8 +68,12 @@ async def run(arguments: argparse.Namespace, settings: Settings) -> str:
         await throttle.lift(email=arguments.email, address=arguments.address)
         return f"lifted the login limit of {_what(arguments.email, arguments.address)}"
     engine = create_engine(settings.database)
+    # Through Redis, ending sessions reaches the API's cached standings at once. With each
+    # process caching in its own memory, the API sees it within `cache.standing_seconds`.
+    cache = create_cache(settings)
     try:
-        async with transaction(create_session_factory(engine)) as session:
+        sessions = create_session_factory(engine, info=cache_info(cache, settings))
+        async with transaction(sessions) as session:
             auth = AuthService(
                 session,
                 settings=settings.security,
@@ -83,6 +89,7 @@ async def run(arguments: argparse.Namespace, settings: Settings) -> str:
             await auth.logout_everywhere(user)
             return f"ended every session of {user.email}"
     finally:
+        await cache.close()
         await engine.dispose()
 
 

@@ -27,7 +27,7 @@ from fast_api_template.core.logging import configure_logging
 from fast_api_template.core.rate_limit import LoginThrottle, create_storage
 from fast_api_template.core.security import Passwords
 from fast_api_template.db import create_engine, create_session_factory
-from fast_api_template.services.summaries import SummaryCache
+from fast_api_template.services.standing import cache_info
 from fast_api_template.worker import register_jobs
 
 VERSION = "0.1.0"
@@ -41,9 +41,9 @@ async def lifespan(app: FastAPI, *, settings: Settings) -> AsyncIterator[None]:
     configure_logging(settings.log.level, json_logs=settings.log.format == "json")
     engine = create_engine(settings.database)
     cache = create_cache(settings)
-    # Every commit of the app's units of work, a job's included, refreshes the summaries.
-    summaries = SummaryCache(cache, namespace=settings.redis.key_prefix)
-    session_factory = create_session_factory(engine, info=summaries.info())
+    # Every commit of the app's units of work, a job's included, refreshes what it changed
+    # in the cache: the owner's summaries, the user's standing.
+    session_factory = create_session_factory(engine, info=cache_info(cache, settings))
     broker = create_broker(settings)
     register_jobs(broker, session_factory=session_factory, settings=settings)
     app.state.resources = Resources(

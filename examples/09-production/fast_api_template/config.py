@@ -428,6 +428,16 @@ class CacheSettings(BaseModel):
             "Seconds a cached read is kept at most; a write that changes it removes it sooner."
         ),
     )
+    standing_seconds: int = Field(
+        default=60,
+        ge=1,
+        le=3600,
+        description=(
+            "Seconds a user's standing (active, admin, token version) is cached at most, for"
+            " the routes that authenticate without a query. A change made through the app"
+            " shows at once; one made around it, in SQL by hand, after this long."
+        ),
+    )
 
 
 class JobsSettings(BaseModel):

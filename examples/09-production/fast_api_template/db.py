@@ -216,7 +216,9 @@ _PENDING: Final = "unit_of_work.pending"
 _COMMITTED: Final = "unit_of_work.committed"
 
 
-def on_commit(session: AsyncSession, hook: AfterCommit, *, key: Hashable | None = None) -> None:
+def on_commit(
+    session: AsyncSession | Session, hook: AfterCommit, *, key: Hashable | None = None
+) -> None:
     """Run `hook` once the unit of work of `session` has committed; never if it rolls back.
 
     Services register here what must follow their writes, so that a request, a worker's job
@@ -226,7 +228,7 @@ def on_commit(session: AsyncSession, hook: AfterCommit, *, key: Hashable | None 
     savepoint (`begin_nested`) that rolls back still runs if the transaction commits.
 
     Args:
-        session: The unit of work.
+        session: The unit of work (or its sync session, in an ORM event listener).
         hook: What to run, awaited after the commit, in the order of registration.
         key: Registers the hook once per unit of work, however many writes ask for it.
 

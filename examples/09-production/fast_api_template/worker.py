@@ -34,7 +34,7 @@ from fast_api_template.db import (
 from fast_api_template.models.base import utc_now
 from fast_api_template.services.auth import delete_expired_refresh_tokens
 from fast_api_template.services.exports import ExportRunner, sweep_expired_exports
-from fast_api_template.services.summaries import SummaryCache
+from fast_api_template.services.standing import cache_info
 
 logger = structlog.stdlib.get_logger(__name__)
 
@@ -147,8 +147,7 @@ def create_worker_broker(settings: Settings) -> AsyncBroker:
     engine = create_engine(settings.database)
     # The API's cache, in Redis: what a job commits makes the API's cached reads stale.
     cache = create_cache(settings)
-    summaries = SummaryCache(cache, namespace=settings.redis.key_prefix)
-    session_factory = create_session_factory(engine, info=summaries.info())
+    session_factory = create_session_factory(engine, info=cache_info(cache, settings))
     register_jobs(broker, session_factory=session_factory, settings=settings)
 
     async def open_pool(_state: TaskiqState) -> None:

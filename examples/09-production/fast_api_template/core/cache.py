@@ -132,6 +132,17 @@ class JsonEntries(Generic[ValueT]):
         logger.warning("cache entry %s ignored, read as a miss: %s", key, reason)
 
 
+async def get_together(cache: Cache, *keys: str) -> tuple[object, ...]:
+    """Read several keys in one round trip to Redis (MGET); None for each one missing.
+
+    A switched-off cache answers None for each key (cashews' own switch would answer one None
+    for them all).
+    """
+    if not cache.is_enable(Command.GET_MANY):
+        return (None,) * len(keys)
+    return tuple(await cache.get_many(*keys))
+
+
 def read_counter(key: str, stored: object) -> int | None:
     """Return a counter that the cache keeps (cashews' `incr`): 0 when unset, None when corrupt.
 
@@ -188,7 +199,7 @@ class Breaker:
         """Run one cache command, or answer it as a miss."""
         del backend  # one breaker per cache, whichever backend cashews passes
         if self.is_open:
-            return as_a_miss(cmd, kwargs)
+            return as_a_miss(cmd, kwargs, keys=len(args))
         try:
             return await call(*args, **kwargs)
         # cashews wraps the Redis client's errors in CacheBackendInteractionError; OSError: a
@@ -199,13 +210,22 @@ class Breaker:
             logger.warning(
                 "cache unavailable for %.0f s: %s", self.pause_seconds, type(error).__name__
             )
-            return as_a_miss(cmd, kwargs)
+            return as_a_miss(cmd, kwargs, keys=len(args))
 
 
-def as_a_miss(cmd: Command, kwargs: dict[str, Any]) -> Any:
-    """Answer a command as an empty cache would, so that the caller goes to the database."""
+def as_a_miss(cmd: Command, kwargs: dict[str, Any], *, keys: int = 1) -> Any:
+    """Answer a command as an empty cache would, so that the caller goes to the database.
+
+    Args:
+        cmd: The command.
+        kwargs: Its keyword arguments (a GET's `default`).
+        keys: How many keys it names (a GET_MANY answers one value per key).
+
+    """
     if cmd is Command.GET:
         return kwargs.get("default")
+    if cmd is Command.GET_MANY:
+        return (kwargs.get("default"),) * keys
     if cmd is Command.SET_LOCK:
         return True  # each request fills the entry for itself, as with no lock
     if cmd in {Command.SET, Command.EXISTS, Command.IS_LOCKED}:

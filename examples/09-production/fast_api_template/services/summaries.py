@@ -26,7 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from fast_api_template.core.cache import JsonEntries, read_counter
 from fast_api_template.db import on_commit
-from fast_api_template.models import Project, Task, User
+from fast_api_template.models import Project, Task
 from fast_api_template.models.domain.task import TaskStatus
 
 # Where a unit of work notes the owners whose projects or tasks it changes.
@@ -88,7 +88,7 @@ class SummaryService:
     Args:
         session: The unit of work.
         cache: Where summaries are kept between requests (core/cache.py).
-        owner: Whose projects: their own, even for an administrator.
+        owner_id: Whose projects: their own, even for an administrator.
         ttl_seconds: The longest that a summary is kept, whatever happens.
         namespace: The start of every key, so that services can share a Redis.
 
@@ -99,16 +99,13 @@ class SummaryService:
         session: AsyncSession,
         cache: Cache,
         *,
-        owner: User,
+        owner_id: int,
         ttl_seconds: int,
         namespace: str,
     ) -> None:
-        if owner.id is None:
-            msg = "the owner must be saved before they have projects"
-            raise ValueError(msg)
         self.session = session
         self.cache = cache
-        self.owner_id = owner.id
+        self.owner_id = owner_id
         self.ttl_seconds = ttl_seconds
         self.namespace = namespace
 

@@ -67,3 +67,7 @@ def test_each_command_answers_as_an_empty_cache(
     command: Command, options: dict[str, Any], miss: object
 ) -> None:
     assert as_a_miss(command, options) == miss
+
+
+def test_a_read_of_many_keys_answers_a_miss_for_each() -> None:
+    assert as_a_miss(Command.GET_MANY, {}, keys=3) == (None, None, None)

@@ -9,6 +9,7 @@ import jwt
 import pytest
 
 from fast_api_template.config import SecuritySettings
+from fast_api_template.core import security
 from fast_api_template.core.errors import InvalidTokenError
 from fast_api_template.core.security import (
     Passwords,
@@ -172,6 +173,35 @@ def tamper(token: str) -> str:
             id="version-not-a-number",
         ),
         pytest.param("not.a.token", "The access token is invalid.", id="garbage"),
+        *(
+            pytest.param(
+                header + "." + jwt.encode(claims(), SECRET).partition(".")[2], detail, id=name
+            )
+            for name, header, detail in [
+                # The header is read for its key id before PyJWT checks anything.
+                ("header-not-base64", "!!!!", "The access token is invalid."),
+                (
+                    "header-not-json",
+                    base64.urlsafe_b64encode(b"{kid").decode(),
+                    "The access token is invalid.",
+                ),
+                (
+                    "header-a-list",
+                    base64.urlsafe_b64encode(b"[1]").decode(),
+                    "The access token is invalid.",
+                ),
+                (
+                    "header-deeply-nested",
+                    base64.urlsafe_b64encode(b"[" * 5000).decode(),
+                    "The access token is invalid.",
+                ),
+                (
+                    "header-not-utf8",
+                    base64.urlsafe_b64encode(b'{"kid": "\xff"}').decode(),
+                    "The access token is invalid.",
+                ),
+            ]
+        ),
     ],
 )
 def test_a_bad_access_token_is_refused(token: str, detail: str) -> None:
@@ -215,3 +245,24 @@ def test_the_hand_made_token_is_accepted_before_it_is_spoiled() -> None:
     token = jwt.encode(claims(), SECRET, algorithm="HS256", headers=KID)
 
     assert decode_access_token(token, secret=SECRET).user_id == 1
+
+
+def test_a_verified_token_still_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Verified claims are kept between requests; their expiry is checked on every one.
+    token = create_access_token(1, version=0, secret=SECRET, lifetime=timedelta(minutes=5))
+    accepted = decode_access_token(token, secret=SECRET)
+    later = accepted.expires_at + timedelta(seconds=1)
+    monkeypatch.setattr(security, "utc_now", lambda: later)
+
+    with pytest.raises(InvalidTokenError) as caught:
+        decode_access_token(token, secret=SECRET)
+
+    assert caught.value.detail == "The access token has expired."
+
+
+def test_a_verified_token_counts_only_for_the_keys_that_verified_it() -> None:
+    token = create_access_token(1, version=0, secret=SECRET, lifetime=timedelta(minutes=5))
+    decode_access_token(token, secret=SECRET)
+
+    with pytest.raises(InvalidTokenError):
+        decode_access_token(token, secret="n" * 40)

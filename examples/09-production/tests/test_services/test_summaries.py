@@ -44,6 +44,12 @@ TTL = 60
 NAMESPACE = "test"
 
 
+def id_of(user: User) -> int:
+    """Return the id of a saved user."""
+    assert user.id is not None
+    return user.id
+
+
 @pytest.fixture
 def cache() -> Cache:
     """A cache in this process's memory, as in development."""
@@ -54,7 +60,9 @@ def cache() -> Cache:
 
 @pytest.fixture
 def summaries(session: AsyncSession, cache: Cache, owner: User) -> SummaryService:
-    return SummaryService(session, cache, owner=owner, ttl_seconds=TTL, namespace=NAMESPACE)
+    return SummaryService(
+        session, cache, owner_id=id_of(owner), ttl_seconds=TTL, namespace=NAMESPACE
+    )
 
 
 async def add_projects(session: AsyncSession, owner: User, count: int, tasks_each: int) -> None:
@@ -131,7 +139,9 @@ async def test_a_cache_switched_off_sends_every_read_to_the_database(
     # Made in a context of its own, as the lifespan makes it in a task of its own: the switch
     # must hold in the tasks that serve the requests too.
     cache = contextvars.copy_context().run(create_cache, settings)
-    summaries = SummaryService(session, cache, owner=owner, ttl_seconds=TTL, namespace=NAMESPACE)
+    summaries = SummaryService(
+        session, cache, owner_id=id_of(owner), ttl_seconds=TTL, namespace=NAMESPACE
+    )
 
     with recorded_statements(engine) as statements:
         first, second = await summaries.first(10), await summaries.first(10)
@@ -204,7 +214,7 @@ async def test_many_readers_of_an_empty_entry_query_once(
 
     async def read() -> None:
         service = SummaryService(
-            factory_session, cache, owner=owner, ttl_seconds=TTL, namespace=NAMESPACE
+            factory_session, cache, owner_id=id_of(owner), ttl_seconds=TTL, namespace=NAMESPACE
         )
         results.append(await service.first(10))
 
@@ -252,7 +262,7 @@ async def test_a_write_in_one_process_refreshes_the_others(
     other_process = create_cache(settings)  # another process: its own client, the same Redis
     await add_projects(session, owner, 1, tasks_each=0)
     theirs = SummaryService(
-        session, other_process, owner=owner, ttl_seconds=TTL, namespace=namespace
+        session, other_process, owner_id=id_of(owner), ttl_seconds=TTL, namespace=namespace
     )
     assert [s.todo for s in await theirs.first(10)] == [0]
 
@@ -275,7 +285,7 @@ async def test_with_redis_down_reads_go_to_the_database(
         redis = RedisSettings(url=proxy.url(redis_url()), key_prefix=key_prefix(), timeout=0.3)
         cache = create_cache(Settings(env="test", redis=redis))
         service = SummaryService(
-            session, cache, owner=owner, ttl_seconds=TTL, namespace=redis.key_prefix
+            session, cache, owner_id=id_of(owner), ttl_seconds=TTL, namespace=redis.key_prefix
         )
         up = await service.first(10)
         await proxy.set_mode(fault)
@@ -387,7 +397,9 @@ async def test_a_planted_entry_is_a_miss_and_never_runs(
     key = entry_key(namespace, owner.id or 0, 0, 10)
     proof = tmp_path / "ran"
     await plant(key, planted_value(kind, key, proof))
-    service = SummaryService(session, cache, owner=owner, ttl_seconds=TTL, namespace=namespace)
+    service = SummaryService(
+        session, cache, owner_id=id_of(owner), ttl_seconds=TTL, namespace=namespace
+    )
 
     with recorded_statements(engine) as statements, caplog.at_level(logging.WARNING):
         read = await service.first(10)
@@ -415,7 +427,9 @@ async def test_a_planted_generation_sends_reads_to_the_database(
     cache, namespace, plant = planted_cache
     await add_projects(session, owner, 1, tasks_each=1)
     await plant(generation_key(namespace, owner.id or 0), b"bytes:not a number")
-    service = SummaryService(session, cache, owner=owner, ttl_seconds=TTL, namespace=namespace)
+    service = SummaryService(
+        session, cache, owner_id=id_of(owner), ttl_seconds=TTL, namespace=namespace
+    )
 
     with recorded_statements(engine) as statements, caplog.at_level(logging.WARNING):
         first, second = await service.first(10), await service.first(10)
@@ -431,7 +445,9 @@ async def test_the_cache_holds_json(
 ) -> None:
     cache, namespace, _ = planted_cache
     await add_projects(session, owner, 1, tasks_each=1)
-    service = SummaryService(session, cache, owner=owner, ttl_seconds=TTL, namespace=namespace)
+    service = SummaryService(
+        session, cache, owner_id=id_of(owner), ttl_seconds=TTL, namespace=namespace
+    )
 
     summaries = await service.first(10)
     stored = await cache.get_raw(entry_key(namespace, owner.id or 0, 0, 10))
@@ -452,7 +468,7 @@ async def test_a_change_outside_any_request_makes_the_summaries_stale(
     async def todo_counts() -> list[int]:
         async with transaction(factory) as session:
             service = SummaryService(
-                session, cache, owner=owner, ttl_seconds=TTL, namespace=NAMESPACE
+                session, cache, owner_id=id_of(owner), ttl_seconds=TTL, namespace=NAMESPACE
             )
             return [summary.todo for summary in await service.first(10)]
 
