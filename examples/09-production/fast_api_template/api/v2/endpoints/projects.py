@@ -27,7 +27,6 @@ SCOPE = "projects"
 SUMMARIES: TypeAdapter[list[ProjectSummaryRead]] = TypeAdapter(list[ProjectSummaryRead])
 
 
-# --8<-- [start:list]
 @router.get("", responses=BAD_CURSOR)
 async def list_projects(
     projects: ProjectServiceDep,
@@ -47,10 +46,6 @@ async def list_projects(
     return page.page(result, CursorPage[ProjectRead], scope=SCOPE)
 
 
-# --8<-- [end:list]
-
-
-# --8<-- [start:summaries]
 @router.get("/summaries")
 async def list_project_summaries(
     summaries: SummaryServiceDep,
@@ -75,6 +70,3 @@ async def list_project_summaries(
             for summary in await summaries.first(limit)
         ]
     )
-
-
-# --8<-- [end:summaries]
