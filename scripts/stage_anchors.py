@@ -27,11 +27,6 @@ from pathlib import Path
 
 from stage_diffs import EXAMPLES, ROOT, is_lesson_file, stage_dirs
 
-# The stages whose unused sections are checked and removed. Stage 08 is being written and still
-# carries every section it copied from stage 07; its authors remove the unused ones when the
-# stage is done. Then set this to None, so that every stage, new ones included, is checked.
-LAST_CHECKED_STAGE: str | None = "07-observability"
-
 # A section marker, as pymdownx.snippets reads it (an escaped `;--8<--` is no marker).
 MARKER = re.compile(
     r"(?i)^(?P<pre>.*?)(?<!;)-{1,}8<-{1,}[ \t]+"
@@ -120,9 +115,9 @@ def included_sections(pages: list[Path]) -> set[tuple[str, str]]:
     return used
 
 
-def checked_stages(examples: Path = EXAMPLES, last: str | None = LAST_CHECKED_STAGE) -> list[Path]:
-    """Return the stages that the check covers: all of them, or those up to `last`."""
-    return [stage for stage in stage_dirs(examples) if last is None or stage.name <= last]
+def checked_stages(examples: Path = EXAMPLES) -> list[Path]:
+    """Return the stages that the check covers: every one, a new stage as soon as it exists."""
+    return stage_dirs(examples)
 
 
 def unused_markers(stages: list[Path], pages: list[Path]) -> list[Marker]:
@@ -195,19 +190,11 @@ def remove_markers(markers: list[Marker]) -> dict[Path, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """List the unused sections of the checked stages; with --remove, delete them."""
+    """List the unused sections of every stage; with --remove, delete them."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--remove", action="store_true", help="delete the unused marker lines")
-    parser.add_argument(
-        "--all-stages",
-        action="store_true",
-        help=f"list every stage, not only those up to {LAST_CHECKED_STAGE} (never with --remove)",
-    )
     arguments = parser.parse_args(argv)
-    if arguments.remove and arguments.all_stages:
-        parser.error("--remove covers the checked stages only")
-    stages = checked_stages(last=None if arguments.all_stages else LAST_CHECKED_STAGE)
-    markers = unused_markers(stages, default_pages())
+    markers = unused_markers(checked_stages(), default_pages())
     for line in describe(markers):
         print(line)
     if not arguments.remove:

@@ -58,6 +58,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 LONG_TESTS = (
     "test_the_kit_and_every_stage_type_check",
     "test_every_page_as_a_reader_sees_it",
+    "test_the_recipes_apply_in_order_and_pass_their_checks",
     "test_stage_serves_with_fastapi_run",
 )
 

@@ -465,24 +465,32 @@ def test_sections_that_no_page_includes_are_listed_and_removed(tmp_path: Path) -
     page.parent.mkdir()
     # Included from stage 02 only: the section stays in every stage that has the file.
     page.write_text('```python\n--8<-- "examples/02-settings/app.py:used"\n```\n')
-    # The stages after the last checked one are left alone.
-    stages = stage_anchors.checked_stages(examples, last="02-settings")
+    # Every stage is checked, the last one too.
+    stages = stage_anchors.checked_stages(examples)
 
     markers = stage_anchors.unused_markers(stages, [page])
     problems = stage_anchors.describe(markers, root=tmp_path)
 
+    assert [stage.name for stage in stages] == ["01-hello", "02-settings", "03-database"]
     assert problems == [
         f"examples/{stage}/app.py:{line}: section {name!r} (lines {lines}) is included by no "
         "page from any stage; delete its marker lines in every stage "
         "(`uv run python scripts/stage_anchors.py --remove`)"
-        for stage in ("01-hello", "02-settings")
+        for stage in ("01-hello", "02-settings", "03-database")
         for line, name, lines in ((10, "unused", "10, 17"), (12, "inner", "12, 14"))
     ]
     stage_anchors.remove_markers(markers)
     expected = SECTIONS.split("# --8<-- [start:unused]")[0] + ("def unused() -> None:\n    pass\n")
-    assert (examples / "01-hello" / "app.py").read_text() == expected
-    assert (examples / "03-database" / "app.py").read_text() == SECTIONS
+    for name in ("01-hello", "02-settings", "03-database"):
+        assert (examples / name / "app.py").read_text() == expected
     assert stage_anchors.unused_markers(stages, [page]) == []
+    # A stage added later is checked as soon as it exists.
+    (examples / "04-services").mkdir()
+    (examples / "04-services" / "app.py").write_text(SECTIONS)
+    assert {
+        marker.stage.name
+        for marker in stage_anchors.unused_markers(stage_anchors.checked_stages(examples), [page])
+    } == {"04-services"}
 
 
 # --- the coverage gate -------------------------------------------------------------------------

@@ -8,8 +8,10 @@ the test fails until the record is refreshed:
 
     uv run --group zensical pytest tests/test_zensical.py --update-zensical -n 0
 
-Zensical is not installed by default (the `zensical` dependency group); without it the test
-skips, unless `REQUIRE_ZENSICAL=1`. The docs workflow installs it and runs this test.
+Zensical is in the default dependency groups (`zensical`), so `uv run pytest` installs it and
+runs this test. An environment made without that group skips it on a contributor's machine,
+and fails it where a missing browser fails (`CI=true` or `REQUIRE_SERVICES=1`, which `.ci/run`
+sets) or with `REQUIRE_ZENSICAL=1`: there, a site that Zensical cannot build must fail the run.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from kit import (
     copy_stage,
     link_problems,
     page_ids,
+    services_required,
     site_pages,
 )
 from stage_diffs import stage_dirs
@@ -57,6 +60,15 @@ def copy_project(destination: Path) -> Path:
     for stage in stage_dirs():
         copy_stage(stage, destination / "examples")
     return destination
+
+
+def zensical_required() -> bool:
+    """Whether a missing Zensical fails the test, as a missing service or browser does.
+
+    It does with `CI=true` or `REQUIRE_SERVICES=1` (which `.ci/run` sets), or with
+    `REQUIRE_ZENSICAL=1`.
+    """
+    return services_required() or os.environ.get("REQUIRE_ZENSICAL") == "1"
 
 
 def mermaid_count(page: Path) -> int:
@@ -108,8 +120,8 @@ def test_zensical_builds_the_guide_as_recorded(
 ) -> None:
     zensical = Path(sys.executable).parent / "zensical"
     if not zensical.is_file():
-        message = "Zensical is not installed: uv run --group zensical pytest tests/test_zensical.py"
-        if os.environ.get("REQUIRE_ZENSICAL") == "1":
+        message = "Zensical is not installed: `uv sync` installs it (the zensical group)"
+        if zensical_required():
             pytest.fail(message)
         pytest.skip(message)
     if built_site.returncode != 0:
@@ -134,3 +146,24 @@ def test_zensical_builds_the_guide_as_recorded(
         "Zensical's build differs from the record; if that is expected, refresh it with "
         "--update-zensical"
     )
+
+
+@pytest.mark.parametrize(
+    ("environ", "required"),
+    [
+        ({}, False),
+        ({"CI": "false"}, False),
+        ({"CI": "true"}, True),
+        ({"REQUIRE_SERVICES": "1"}, True),
+        ({"REQUIRE_ZENSICAL": "1"}, True),
+    ],
+)
+def test_a_missing_zensical_fails_in_ci_and_skips_elsewhere(
+    monkeypatch: pytest.MonkeyPatch, environ: dict[str, str], *, required: bool
+) -> None:
+    for name in ("CI", "REQUIRE_SERVICES", "REQUIRE_ZENSICAL"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+
+    assert zensical_required() is required

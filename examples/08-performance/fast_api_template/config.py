@@ -377,7 +377,6 @@ class CorsSettings(BaseModel):
         return value
 
 
-# --8<-- [start:api_settings]
 class ApiSettings(BaseModel):
     """The API versions: when v1 retires, now that v2 replaces it."""
 
@@ -404,9 +403,6 @@ class ApiSettings(BaseModel):
             msg = "v1_sunset_at must come after v1_deprecated_at"
             raise ValueError(msg)
         return self
-
-
-# --8<-- [end:api_settings]
 
 
 class CacheSettings(BaseModel):

@@ -453,7 +453,6 @@ async def client(app: FastAPI, user: User) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-# --8<-- [start:redis]
 def redis_url() -> str:
     """The URL of the Redis server for the tests, or skip (fail with REQUIRE_SERVICES=1)."""
     url = os.environ.get("TEST_REDIS_URL")
@@ -480,16 +479,12 @@ def key_prefix() -> str:
     return f"{REDIS_PREFIX}-{secrets.token_hex(4)}"
 
 
-# --8<-- [end:redis]
-
-
 @pytest.fixture
 def passwords(settings: Settings) -> Passwords:
     """The password hasher, with the cheap costs of the test settings."""
     return Passwords(settings.security)
 
 
-# --8<-- [start:jobs]
 # Seconds that a test waits at most for the jobs that an app runs in-process.
 JOBS_TIMEOUT = 10.0
 
@@ -509,6 +504,3 @@ async def jobs_finish(app: FastAPI) -> AsyncIterator[None]:
     """
     yield
     await wait_for_jobs(app)
-
-
-# --8<-- [end:jobs]

@@ -160,7 +160,6 @@ def v1_deprecation(settings: Settings) -> Deprecation:
 # --8<-- [end:versions]
 
 
-# --8<-- [start:security_headers]
 def security_headers(app: FastAPI, settings: Settings) -> SecurityHeaders:
     """Say which browser security headers the app's responses get."""
     docs_pages = {app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url}
@@ -171,9 +170,6 @@ def security_headers(app: FastAPI, settings: Settings) -> SecurityHeaders:
         # ignored, and one sent to localhost by mistake is a nuisance for months.
         hsts=settings.env is Environment.PROD,
     )
-
-
-# --8<-- [end:security_headers]
 
 
 def _create_app_or_exit() -> FastAPI:

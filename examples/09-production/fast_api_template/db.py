@@ -24,7 +24,6 @@ from fast_api_template.utils.retries import STARTUP_WAIT_SECONDS, wait_until_up
 SessionFactory = async_sessionmaker[AsyncSession]
 """What opens sessions on one engine: `async with factory() as session`."""
 
-# --8<-- [start:unavailable]
 DATABASE_UNAVAILABLE: Final[tuple[type[Exception], ...]] = (
     OSError,  # refused, reset or timed out: the driver's own connection errors
     exc.TimeoutError,  # no free connection in the pool within pool_timeout
@@ -32,7 +31,6 @@ DATABASE_UNAVAILABLE: Final[tuple[type[Exception], ...]] = (
     exc.InterfaceError,  # the connection broke while in use
 )
 """What the database raises when it is down, hung or overloaded, rather than a bug."""
-# --8<-- [end:unavailable]
 
 
 # --8<-- [start:engine]

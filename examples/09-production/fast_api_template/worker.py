@@ -131,7 +131,6 @@ async def run_every(
 # --8<-- [end:sweep]
 
 
-# --8<-- [start:worker_broker]
 def create_worker_broker(settings: Settings) -> AsyncBroker:
     """Build a worker's broker: the jobs registered, its database pool open while it runs.
 
@@ -184,6 +183,3 @@ def __getattr__(name: str) -> AsyncBroker:
         return _broker_from_environment()
     msg = f"module {__name__!r} has no attribute {name!r}"
     raise AttributeError(msg)
-
-
-# --8<-- [end:worker_broker]

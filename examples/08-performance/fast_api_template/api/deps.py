@@ -49,7 +49,6 @@ from fast_api_template.services.users import UserService
 from fast_api_template.utils.cursor import CursorError, decode_cursor, encode_cursor
 
 
-# --8<-- [start:resources]
 @dataclass(frozen=True)
 class Resources:
     """What every request shares for the life of the app: made at start-up, closed at shutdown.
@@ -83,7 +82,6 @@ async def get_app_settings(resources: ResourcesDep) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
-# --8<-- [end:resources]
 
 
 async def get_clock() -> Callable[[], datetime]:
@@ -263,7 +261,6 @@ async def get_page_params(
 PageDep = Annotated[PageParams, Depends(get_page_params)]
 # --8<-- [end:pagination]
 
-# --8<-- [start:cursor]
 PageT = TypeVar("PageT", bound=CursorPage[Any])
 # A cursor is a few dozen characters; anything much longer is not one of ours.
 MAX_CURSOR_LENGTH = 500
@@ -342,7 +339,6 @@ async def get_cursor_params(
 
 
 CursorDep = Annotated[CursorParams, Depends(get_cursor_params)]
-# --8<-- [end:cursor]
 
 
 # --8<-- [start:services]
@@ -365,7 +361,6 @@ TaskServiceDep = Annotated[TaskService, Depends(get_task_service)]
 # --8<-- [end:services]
 
 
-# --8<-- [start:auth]
 async def get_passwords(resources: ResourcesDep) -> Passwords:
     """Return the app's password hasher (built once, at start-up)."""
     return resources.passwords
@@ -414,8 +409,6 @@ async def count_registration(resources: ResourcesDep, address: ClientAddress) ->
     """
     await resources.login_throttle.registration(address)
 
-
-# --8<-- [end:auth]
 
 # Routes type ids in their paths too (`/{project_id:int}`): Starlette then matches digits only
 # there, so a literal segment (`/projects/summaries`) never reaches an id route, whatever order

@@ -261,7 +261,6 @@ def register_error_handlers(app: FastAPI) -> None:
 # --8<-- [end:register]
 
 
-# --8<-- [start:openapi]
 PROBLEM_REF: Final = {"$ref": "#/components/schemas/Problem"}
 # Errors that any API operation can answer, beyond those its route declares.
 COMMON_ERRORS: Final[dict[str, str]] = {
@@ -304,6 +303,3 @@ def describe_problems(document: dict[str, Any]) -> dict[str, Any]:
 def _add_missing(responses: dict[str, Any], errors: Mapping[str, str]) -> None:
     for status, description in errors.items():
         responses.setdefault(status, {"description": description})
-
-
-# --8<-- [end:openapi]

@@ -54,7 +54,6 @@ class Deprecation:
 # --8<-- [end:deprecation]
 
 
-# --8<-- [start:routes]
 def api_routes(app: FastAPI) -> list[RouteContext]:
     """List the app's path operations with their full paths.
 
@@ -66,9 +65,6 @@ def api_routes(app: FastAPI) -> list[RouteContext]:
         for route in iter_route_contexts(app.routes)
         if isinstance(route.original_route, APIRoute)
     ]
-
-
-# --8<-- [end:routes]
 
 
 # --8<-- [start:docs]

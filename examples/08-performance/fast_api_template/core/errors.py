@@ -10,7 +10,6 @@ the task tracker's own rules (a project not found, a name taken) are in
 from typing import ClassVar
 
 
-# --8<-- [start:families]
 class DomainError(Exception):
     """A business rule refused the operation."""
 
@@ -77,6 +76,3 @@ class UnavailableError(DomainError):
     def __init__(self, detail: str, *, retry_after: int) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
-
-
-# --8<-- [end:families]

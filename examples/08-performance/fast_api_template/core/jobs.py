@@ -22,10 +22,8 @@ from taskiq_redis import RedisStreamBroker
 from fast_api_template.config import Settings
 from fast_api_template.core.errors import UnavailableError
 
-# --8<-- [start:names]
 EXPORT_PROJECT: Final = "fast_api_template.export_project"
 """The task that exports a project: the API queues it by this name, worker.py registers it."""
-# --8<-- [end:names]
 
 # How long a client should wait before it asks again when the queue does not answer.
 QUEUE_RETRY_AFTER_SECONDS: Final = 5

@@ -210,7 +210,6 @@ def configure_logging(level: str = "INFO", *, json_logs: bool = False) -> None:
 # --8<-- [end:configure]
 
 
-# --8<-- [start:uvicorn]
 def _route_uvicorn_logs() -> None:
     """Make uvicorn's loggers propagate to the root handler instead of using their own."""
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
@@ -219,6 +218,3 @@ def _route_uvicorn_logs() -> None:
         uvicorn_logger.propagate = True
     # The edge writes one access line per request, with its id and duration (api/middleware.py).
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
-
-
-# --8<-- [end:uvicorn]

@@ -33,7 +33,6 @@ logger = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS: Final = 5
 
 
-# --8<-- [start:storage]
 def create_storage(settings: RedisSettings) -> Storage:
     """Return Redis storage when a Redis URL is set, else storage in this process's memory."""
     if settings.url is None:
@@ -52,9 +51,6 @@ def create_storage(settings: RedisSettings) -> Storage:
         stream_timeout=settings.timeout,
         **one_attempt,
     )
-
-
-# --8<-- [end:storage]
 
 
 # --8<-- [start:throttle]

@@ -7,7 +7,6 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from fast_api_template.schemas.problems import MAX_LISTED_ISSUES
 
 
-# --8<-- [start:request_body]
 class RequestBody(BaseModel):
     """A request body: a field that the schema does not declare is an error.
 
@@ -28,6 +27,3 @@ class RequestBody(BaseModel):
                 msg = f"has {unknown} fields that the schema does not declare"
                 raise ValueError(msg)
         return data
-
-
-# --8<-- [end:request_body]

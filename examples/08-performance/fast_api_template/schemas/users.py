@@ -39,7 +39,6 @@ Password = Annotated[
 ]
 
 
-# --8<-- [start:schemas]
 class UserCreate(RequestBody):
     """A new account."""
 
@@ -73,7 +72,6 @@ class UserRead(BaseModel):
     created_at: datetime
 
 
-# --8<-- [end:schemas]
 class AccountStatus(RequestBody):
     """Whether an account may sign in."""
 

@@ -80,7 +80,6 @@ class InvalidCursorError(DomainError):
 # --8<-- [end:exceptions]
 
 
-# --8<-- [start:auth_exceptions]
 class InvalidCredentialsError(AuthenticationError):
     """The email or the password is wrong; which of the two is deliberately not said."""
 
@@ -109,6 +108,3 @@ class EmailTakenError(ConflictError):
 
     def __init__(self) -> None:
         super().__init__("An account with this email already exists.")
-
-
-# --8<-- [end:auth_exceptions]

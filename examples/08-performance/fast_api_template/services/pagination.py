@@ -38,7 +38,6 @@ class OffsetPage(Generic[ItemT]):
     offset: int
 
 
-# --8<-- [start:positions]
 @dataclass(frozen=True)
 class Keyset:
     """A position in a list sorted by `(created_at, id)`: the key of the last item seen."""
@@ -53,9 +52,6 @@ class KeysetPage(Generic[ItemT]):
 
     items: list[ItemT]
     next_key: Keyset | None
-
-
-# --8<-- [end:positions]
 
 
 class Keyed(Protocol):

@@ -70,7 +70,6 @@ async def insert_job(app: FastAPI, user: User, project_id: int, **fields: Any) -
     return job.id
 
 
-# --8<-- [start:flow]
 @pytest.mark.sqlite_only
 async def test_an_export_runs_later_and_its_file_downloads(
     app: FastAPI, client: httpx.AsyncClient
@@ -105,10 +104,6 @@ async def test_an_export_runs_later_and_its_file_downloads(
     assert {row[2] for row in rows[1:]} == {"todo"}
 
 
-# --8<-- [end:flow]
-
-
-# --8<-- [start:idempotency]
 @pytest.mark.sqlite_only
 async def test_the_same_key_gets_the_same_job(app: FastAPI, client: httpx.AsyncClient) -> None:
     project_id = await add_project(client, ["Dig"])
@@ -143,9 +138,6 @@ async def test_racing_requests_with_one_key_make_one_job(
     assert len({answer.json()["id"] for answer in answers}) == 1
     assert sum("idempotent-replayed" in answer.headers for answer in answers) == 3
     assert await count_jobs(app) == 1
-
-
-# --8<-- [end:idempotency]
 
 
 @pytest.mark.sqlite_only
@@ -295,7 +287,6 @@ async def test_a_demoted_admin_no_longer_gets_the_exports_they_made(
     assert assert_problem(file, 404)["type"] == "/problems/export-not-found"
 
 
-# --8<-- [start:queue_down]
 class UnreachableQueue(InMemoryBroker):
     """A broker whose queue does not answer, as Redis when it is down."""
 
@@ -342,9 +333,6 @@ async def test_the_api_starts_while_redis_is_down_and_answers_503(
         "The job queue does not answer. Try again shortly."
     )
     assert await count_jobs(app) == 0
-
-
-# --8<-- [end:queue_down]
 
 
 @pytest.mark.sqlite_only
@@ -432,7 +420,6 @@ async def test_a_place_frees_when_the_oldest_export_expires(
     assert replayed.json()["id"] == first.json()["id"]
 
 
-# --8<-- [start:restart]
 async def test_a_job_outlives_the_app_that_made_it(
     settings: Settings, make_app: AppFactory
 ) -> None:
@@ -455,6 +442,3 @@ async def test_a_job_outlives_the_app_that_made_it(
     assert job.json()["id"] == accepted.json()["id"]
     assert job.json()["status"] == "done"
     assert [row[1] for row in csv.reader(io.StringIO(file.text))] == ["title", "Dig"]
-
-
-# --8<-- [end:restart]

@@ -52,7 +52,6 @@ TITLES = ("Dig", "Sow", "=1+1")
 QUOTA = ExportQuota(per_user=100, keep_for=timedelta(hours=24))
 
 
-# --8<-- [start:csv]
 @pytest.mark.parametrize("cell", ["=1+1", "+1", "-1", "@SUM(A1)", "\tTab", "\rReturn"])
 def test_a_cell_that_a_spreadsheet_would_run_becomes_text(cell: str) -> None:
     assert neutralise(cell) == f"'{cell}"
@@ -115,9 +114,6 @@ def test_no_separator_lets_a_cell_start_a_formula(separator: str, title: str) ->
     assert not [cell for cell in cells if cell.startswith(FORMULA_STARTS)]
 
 
-# --8<-- [end:csv]
-
-
 def test_the_backoff_doubles_with_a_random_part() -> None:
     wait = backoff(1.0)
     delays = []
@@ -166,7 +162,6 @@ def runner(factory: SessionFactory, *, max_attempts: int = 3) -> ExportRunner:
     return ExportRunner(factory, max_attempts=max_attempts, retry_delay=0.001)
 
 
-# --8<-- [start:runs]
 async def test_a_run_writes_the_file_of_the_project(factory: SessionFactory) -> None:
     job_id = await queued_job(factory)
 
@@ -221,10 +216,6 @@ async def test_a_job_deleted_with_its_project_is_skipped(factory: SessionFactory
     assert await read(factory, job_id) is None
 
 
-# --8<-- [end:runs]
-
-
-# --8<-- [start:retries]
 class FlakySessionFactory(async_sessionmaker[AsyncSession]):
     """Open sessions on `engine`, but the calls numbered in `failing` find the database down."""
 
@@ -300,10 +291,6 @@ async def test_any_other_error_fails_the_job_at_once(
     assert (job.status, job.attempts, job.error) == (ExportStatus.FAILED, 1, UNEXPECTED)
 
 
-# --8<-- [end:retries]
-
-
-# --8<-- [start:requests]
 @pytest.fixture
 async def owner(session: AsyncSession) -> User:
     return await insert_user(session, "ada@example.com")
@@ -438,9 +425,6 @@ async def test_only_the_owner_and_admins_see_a_job(
     assert (await service(session, owner).get(job.id)).id == job.id
 
 
-# --8<-- [end:requests]
-
-
 async def test_the_quota_counts_what_is_held_and_not_what_expired(
     session: AsyncSession, owner: User, project_id: int
 ) -> None:
@@ -479,7 +463,6 @@ async def test_a_job_that_never_finished_stops_holding_a_place(
     assert requested.created
 
 
-# --8<-- [start:sweep]
 async def test_a_sweep_deletes_every_export_that_expired(factory: SessionFactory) -> None:
     keep_for = timedelta(hours=24)
     finished = utc_now()
@@ -501,9 +484,6 @@ async def test_a_sweep_deletes_every_export_that_expired(factory: SessionFactory
     assert (early, late) == (0, 4)  # every user's, done or failed, once expired
     assert [await read(factory, job.id) for job in jobs] == [None] * 4
     assert await read(factory, running.id) is not None  # never finished: never swept
-
-
-# --8<-- [end:sweep]
 
 
 async def test_a_sweep_keeps_everything_while_the_database_is_down(engine: AsyncEngine) -> None:

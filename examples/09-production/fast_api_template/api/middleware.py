@@ -155,7 +155,6 @@ class EdgeMiddleware:
 # --8<-- [end:edge]
 
 
-# --8<-- [start:guard]
 class GuardMiddleware:
     """Answer what the app cannot: a request body too large (413), and a bug (500).
 
@@ -230,9 +229,6 @@ class GuardMiddleware:
             detail=error.detail,
         )
         return problem_response(Request(scope), problem)
-
-
-# --8<-- [end:guard]
 
 
 def _read_headers(headers: Sequence[tuple[bytes, bytes]]) -> tuple[bytes | None, bool]:

@@ -6,7 +6,6 @@ from typing import Final
 RawHeaders = list[tuple[bytes, bytes]]
 """Headers as ASGI carries them: (lower-case name, value) pairs of bytes."""
 
-# --8<-- [start:headers]
 # An API answers JSON: it loads nothing, runs no script and is never framed.
 API_CSP: Final = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 # The docs pages are HTML: Swagger UI and ReDoc load their code from a CDN and start it with
@@ -65,6 +64,3 @@ def _security_headers(*, csp: str, hsts: bool, authenticated: bool) -> RawHeader
         # it, unless the route said otherwise.
         headers["Cache-Control"] = "no-store"
     return [(name.lower().encode(), value.encode()) for name, value in headers.items()]
-
-
-# --8<-- [end:headers]

@@ -25,10 +25,8 @@ from fast_api_template.config import Settings
 from fast_api_template.core.errors import UnavailableError
 from fast_api_template.utils.retries import STARTUP_WAIT_SECONDS, wait_until_up
 
-# --8<-- [start:names]
 EXPORT_PROJECT: Final = "fast_api_template.export_project"
 """The task that exports a project: the API queues it by this name, worker.py registers it."""
-# --8<-- [end:names]
 
 # How long a client should wait before it asks again when the queue does not answer.
 QUEUE_RETRY_AFTER_SECONDS: Final = 5

@@ -27,7 +27,6 @@ from fast_api_template.core.errors import InvalidTokenError
 from fast_api_template.models.base import MAX_ID, utc_now
 
 
-# --8<-- [start:passwords]
 class Passwords:
     """Hash passwords with Argon2id, and check them.
 
@@ -69,7 +68,6 @@ class Passwords:
         return self._hash.verify_and_update(password, stored_hash)
 
 
-# --8<-- [end:passwords]
 # --8<-- [start:policy]
 # ASVS 2.1.1 asks for at least 12 characters; the cap bounds the work one request can ask for.
 PASSWORD_MIN_LENGTH = 12
@@ -273,7 +271,6 @@ _SUBJECT = re.compile(r"[1-9][0-9]{0,9}", flags=re.ASCII)
 # --8<-- [end:access]
 
 
-# --8<-- [start:refresh]
 def new_refresh_token() -> str:
     """Return a new opaque refresh token: 256 random bits, URL-safe."""
     return secrets.token_urlsafe(32)
@@ -287,6 +284,3 @@ def hash_refresh_token(token: str) -> str:
     finds through a unique index.
     """
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-# --8<-- [end:refresh]

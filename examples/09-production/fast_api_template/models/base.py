@@ -9,7 +9,6 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 from typing_extensions import override
 
-# --8<-- [start:naming]
 # Predictable constraint names, so that migrations (stage 09) can drop or alter them by name.
 # It must be set before the first table is declared: names are given as tables are defined.
 SQLModel.metadata.naming_convention = {
@@ -19,7 +18,6 @@ SQLModel.metadata.naming_convention = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-# --8<-- [end:naming]
 
 
 def utc_now() -> datetime:
@@ -27,7 +25,6 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-# --8<-- [start:utc]
 class UTCDateTime(TypeDecorator[datetime]):
     """A timestamp stored in UTC and always read back timezone-aware.
 
@@ -69,9 +66,6 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
-
-
-# --8<-- [end:utc]
 
 
 # Ids are PostgreSQL `integer` columns: no id is larger, and a larger number in a query would

@@ -10,7 +10,6 @@ from fast_api_template.schemas.base import RequestBody
 from fast_api_template.schemas.fields import Storable
 
 
-# --8<-- [start:schemas]
 class Tokens(BaseModel):
     """What a login or a refresh returns."""
 
@@ -30,7 +29,6 @@ class RefreshRequest(RequestBody):
     refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=512), Storable]
 
 
-# --8<-- [start:login_form]
 class LoginForm(BaseModel):
     """The OAuth2 password grant's form (RFC 6749, section 4.3), as clients send it.
 
@@ -53,9 +51,3 @@ class LoginForm(BaseModel):
     scope: Annotated[str, StringConstraints(max_length=1000), Storable] = ""
     client_id: Annotated[str, StringConstraints(max_length=255), Storable] = ""
     client_secret: Annotated[str, StringConstraints(max_length=255), Storable] = ""
-
-
-# --8<-- [end:login_form]
-
-
-# --8<-- [end:schemas]

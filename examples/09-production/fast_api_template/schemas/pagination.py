@@ -12,7 +12,6 @@ MAX_LIMIT = 100
 MAX_OFFSET = 2**31 - 1
 
 
-# --8<-- [start:page]
 class Page(BaseModel, Generic[ItemT]):
     """One slice of a list, with what a client needs to ask for the next one."""
 
@@ -24,10 +23,6 @@ class Page(BaseModel, Generic[ItemT]):
     offset: int = Field(description="How many matching items come before this slice.")
 
 
-# --8<-- [end:page]
-
-
-# --8<-- [start:keyset]
 class CursorPage(BaseModel, Generic[ItemT]):
     """One page of a list, and the cursor that asks for the next page (API v2)."""
 
@@ -35,6 +30,3 @@ class CursorPage(BaseModel, Generic[ItemT]):
     next_cursor: str | None = Field(
         description="Send it as `cursor` to get the next page; null on the last page."
     )
-
-
-# --8<-- [end:keyset]

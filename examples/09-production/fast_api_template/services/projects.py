@@ -24,7 +24,6 @@ from fast_api_template.services.pagination import (
 )
 from fast_api_template.services.summaries import note_change
 
-# --8<-- [start:inputs]
 # What a service takes is its own: plain data, not an API version's request schema.
 # Each version's endpoints translate their request into these.
 CHANGEABLE = frozenset({"name", "description", "archived"})
@@ -38,10 +37,6 @@ class NewProject:
     description: str | None = None
 
 
-# --8<-- [end:inputs]
-
-
-# --8<-- [start:service]
 class ProjectService:
     """The projects that one user may see: everything here acts as that user.
 
@@ -64,8 +59,6 @@ class ProjectService:
     def _visible(self) -> list[ColumnElement[bool]]:
         """Return the conditions that limit a query to the projects that the actor may see."""
         return [] if self.sees_all else [col(Project.owner_id) == self.owner_id]
-
-    # --8<-- [end:service]
 
     async def list_page(
         self,
@@ -90,7 +83,6 @@ class ProjectService:
             items=list(projects), total=total.one(), limit=page.limit, offset=page.offset
         )
 
-    # --8<-- [start:list_after]
     async def list_after(
         self,
         after: Keyset | None,
@@ -103,8 +95,6 @@ class ProjectService:
         conditions = self._filters(archived=archived, name_contains=name_contains)
         query = select(Project).where(*conditions)
         return await keyset_page(self.session, query, model=Project, after=after, limit=limit)
-
-    # --8<-- [end:list_after]
 
     def _filters(
         self, *, archived: bool | None, name_contains: str | None

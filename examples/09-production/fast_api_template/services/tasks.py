@@ -186,12 +186,8 @@ class TaskService:
         note_change(self.session, project.owner_id)
 
 
-# --8<-- [start:apply]
 def _apply(task: Task, values: Mapping[str, object]) -> None:
     # setattr, not sqlmodel_update(): that one sets table columns only, and would drop v1's
     # `done`, which the model turns into a status.
     for name, value in values.items():
         setattr(task, name, value)
-
-
-# --8<-- [end:apply]

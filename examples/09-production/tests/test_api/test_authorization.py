@@ -50,7 +50,6 @@ Body = Callable[[World], dict[str, Any]]
 ROLES = ("anonymous", "owner", "other", "admin")
 
 
-# --8<-- [start:expect]
 @dataclass(frozen=True)
 class Expect:
     """The status code that each kind of caller gets from a route."""
@@ -128,7 +127,6 @@ EXPECTED = (
         ("GET", "/api/v2/exports/{job_id}/file"): Expect(401, 200, 404, 200),
     }
 )
-# --8<-- [end:expect]
 
 # --8<-- [start:served]
 # Built once, to list the routes: FastAPI adds routes when the app is made, not at start-up.

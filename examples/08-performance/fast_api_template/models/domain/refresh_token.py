@@ -10,7 +10,6 @@ FAMILY_ID_LENGTH = 32
 TOKEN_HASH_LENGTH = 64
 
 
-# --8<-- [start:refresh_token]
 class RefreshToken(IdMixin, TimestampMixin, table=True):
     """One refresh token, of which only the SHA-256 digest is kept.
 
@@ -31,6 +30,3 @@ class RefreshToken(IdMixin, TimestampMixin, table=True):
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # When the family's login happened: no refresh extends a session past a fixed lifetime.
     session_started_at: datetime = Field(sa_type=UTCDateTime)
-
-
-# --8<-- [end:refresh_token]

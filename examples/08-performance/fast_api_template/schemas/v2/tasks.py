@@ -9,7 +9,6 @@ from fast_api_template.schemas.base import RequestBody
 from fast_api_template.schemas.tasks import TaskTitle
 
 
-# --8<-- [start:schemas]
 class TaskCreate(RequestBody):
     """A new task."""
 
@@ -36,6 +35,3 @@ class TaskRead(BaseModel):
     status: TaskStatus
     created_at: datetime
     updated_at: datetime
-
-
-# --8<-- [end:schemas]

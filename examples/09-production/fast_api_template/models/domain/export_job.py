@@ -26,7 +26,6 @@ FINISHED = frozenset({ExportStatus.DONE, ExportStatus.FAILED})
 """The statuses that a job never leaves: a job in one of them is never run again."""
 
 
-# --8<-- [start:export_job]
 class ExportJob(TimestampMixin, table=True):
     """One export of a project's tasks as CSV, run by a worker, kept in the database.
 
@@ -67,6 +66,3 @@ class ExportJob(TimestampMixin, table=True):
     # A short reason for people, never a traceback or a value from the data.
     error: str | None = Field(default=None, max_length=ERROR_MAX_LENGTH)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-
-
-# --8<-- [end:export_job]

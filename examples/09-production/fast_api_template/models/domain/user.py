@@ -12,7 +12,6 @@ if TYPE_CHECKING:
 EMAIL_MAX_LENGTH = 320
 
 
-# --8<-- [start:user]
 class User(IdMixin, TimestampMixin, table=True):
     """A person who owns projects, and an account to log in with."""
 
@@ -39,6 +38,3 @@ class User(IdMixin, TimestampMixin, table=True):
         # Async code cannot load lazily: load on purpose with selectinload().
         sa_relationship_kwargs={"lazy": "raise_on_sql"},
     )
-
-
-# --8<-- [end:user]

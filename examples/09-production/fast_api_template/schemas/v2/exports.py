@@ -8,7 +8,6 @@ from pydantic import BaseModel, Field
 from fast_api_template.models.domain.export_job import ExportJob, ExportStatus
 
 
-# --8<-- [start:schemas]
 class ExportLinks(BaseModel):
     """Where to follow a job."""
 
@@ -43,6 +42,3 @@ class ExportJobRead(BaseModel):
             finished_at=job.finished_at,
             links=links,
         )
-
-
-# --8<-- [end:schemas]

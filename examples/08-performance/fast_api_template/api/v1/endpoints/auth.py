@@ -21,7 +21,6 @@ async def no_store(response: Response) -> None:
     response.headers["Cache-Control"] = "no-store"
 
 
-# --8<-- [start:token]
 @router.post(
     "/token",
     dependencies=[Depends(no_store)],
@@ -38,9 +37,6 @@ async def login(
     """Log in: the form's `username` is the account's email."""
     tokens = await auth.login(form.username, form.password, address=address)
     return Tokens.model_validate(tokens)
-
-
-# --8<-- [end:token]
 
 
 @router.post("/refresh", dependencies=[Depends(no_store)], responses=UNAUTHORIZED)

@@ -41,7 +41,6 @@ async def list_tasks(
     return Page[TaskRead].model_validate(result)
 
 
-# --8<-- [start:create]
 @v1_only.post(
     "",
     status_code=status.HTTP_201_CREATED,
@@ -54,9 +53,6 @@ async def create_task(project_id: ProjectId, data: TaskCreate, tasks: TaskServic
     return TaskRead.model_validate(
         await tasks.create(project_id, NewTask(title=data.title, status=status_of(data.done)))
     )
-
-
-# --8<-- [end:create]
 
 
 @v1_only.get("/{task_id:int}", response_model=TaskRead, responses=NOT_MODIFIED)

@@ -46,7 +46,6 @@ SCOPE = "projects"
 ANSWERS: Answers[list[ProjectSummaryRead]] = Answers(TypeAdapter(list[ProjectSummaryRead]))
 
 
-# --8<-- [start:list]
 @router.get("", responses=BAD_CURSOR)
 async def list_projects(
     projects: ProjectServiceDep,
@@ -64,9 +63,6 @@ async def list_projects(
         page.position(SCOPE), page.limit, archived=archived, name_contains=name_contains
     )
     return page.page(result, CursorPage[ProjectRead], scope=SCOPE)
-
-
-# --8<-- [end:list]
 
 
 # --8<-- [start:summaries]

@@ -56,7 +56,6 @@ async def create_project(data: ProjectCreate, projects: ProjectServiceDep) -> Pr
 # --8<-- [end:create]
 
 
-# --8<-- [start:get]
 @router.get("/{project_id:int}", response_model=ProjectRead, responses=NOT_MODIFIED)
 async def get_project(
     project_id: ProjectId, projects: ProjectServiceDep, if_none_match: IfNoneMatch = None
@@ -64,9 +63,6 @@ async def get_project(
     """Show one of your projects; 304 if your copy (its ETag) is current."""
     project = await projects.get(project_id)
     return conditional(ProjectRead.model_validate(project), etag_of(project), if_none_match)
-
-
-# --8<-- [end:get]
 
 
 @router.patch("/{project_id:int}", responses=CONFLICT)

@@ -19,7 +19,6 @@ from fast_api_template.services.users import UserService
 router = APIRouter(prefix="/users", tags=["users"])
 
 
-# --8<-- [start:register]
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
@@ -36,16 +35,12 @@ async def register(data: UserCreate, session: SessionDep, passwords: PasswordsDe
     return UserRead.model_validate(user)
 
 
-# --8<-- [end:register]
-
-
 @router.get("/me", responses=UNAUTHORIZED)
 async def read_me(user: CurrentUser) -> UserRead:
     """Show the account that the access token belongs to."""
     return UserRead.model_validate(user)
 
 
-# --8<-- [start:admin]
 @router.get(
     "/{user_id:int}",
     responses={
@@ -58,7 +53,6 @@ async def read_user(user_id: UserId, _admin: AdminUser, session: SessionDep) -> 
     return UserRead.model_validate(await UserService(session).get(user_id))
 
 
-# --8<-- [end:admin]
 @router.patch(
     "/{user_id:int}",
     responses={

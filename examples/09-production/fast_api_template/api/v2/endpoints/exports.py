@@ -24,7 +24,6 @@ from fast_api_template.services.exports import ExportQuota, sweep_expired_export
 
 router = APIRouter(tags=["exports"], responses=UNAUTHORIZED)
 
-# --8<-- [start:idempotency_key]
 _KEY = rf"[A-Za-z0-9._:-]{{1,{IDEMPOTENCY_KEY_MAX_LENGTH}}}"
 # A key is a client's name for one request, a UUID say. The IETF draft on this header sends it
 # as a quoted string; most clients send it bare. Both are accepted and name the same key.
@@ -51,7 +50,6 @@ async def get_idempotency_key(key: IdempotencyKeyHeader = None) -> str | None:
 
 
 IdempotencyKey = Annotated[str | None, Depends(get_idempotency_key)]
-# --8<-- [end:idempotency_key]
 
 ExportJobId = Annotated[uuid.UUID, Path(description="The export job's id.")]
 
@@ -160,7 +158,6 @@ async def get_export(
     return ExportJobRead.of(job, links=links_of(request, job))
 
 
-# --8<-- [start:download]
 @router.get("/exports/{job_id:uuid}/file", response_class=CsvResponse, responses=FILE)
 async def download_export(job_id: ExportJobId, exports: ExportServiceDep) -> CsvResponse:
     """Download the CSV of one of your exports, once its status is done."""
@@ -168,6 +165,3 @@ async def download_export(job_id: ExportJobId, exports: ExportServiceDep) -> Csv
     # The name is ours, made of the project's id: nothing that a user typed goes in a header.
     disposition = f'attachment; filename="{file.filename}"'
     return CsvResponse(file.content, headers={"Content-Disposition": disposition})
-
-
-# --8<-- [end:download]
