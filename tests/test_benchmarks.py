@@ -49,7 +49,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from kit import DOCS, ROOT
+from guide_kit.paths import DOCS, ROOT
 
 RESULTS = ROOT / "benchmarks" / "results"
 # Pages generated from the stages' files: their numbers are code, and nobody types them.

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from kit import ROOT, SNIPPETS
+from guide_kit.paths import ROOT, SNIPPETS
 
 SNIPPET_FILES = sorted(SNIPPETS.rglob("*.py"))
 
