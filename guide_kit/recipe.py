@@ -15,7 +15,7 @@ from pathlib import Path
 
 from mkdocs.utils.yaml import yaml_load
 
-from guide_kit.guard import fenced_blocks
+from guide_kit.markdown import fenced_blocks
 from guide_kit.paths import ROOT, shown_path
 from guide_kit.stage import stage_dirs, stage_label, stage_number, stage_topic
 

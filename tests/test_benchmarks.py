@@ -49,7 +49,9 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from guide_kit.markdown import CODE_SPAN, FENCE
 from guide_kit.paths import DOCS, ROOT
+from guide_kit.process import run
 
 RESULTS = ROOT / "benchmarks" / "results"
 # Pages generated from the stages' files: their numbers are code, and nobody types them.
@@ -73,8 +75,6 @@ _SPEED_WORDS = re.compile(
     r"|costs?|per second)\b",
     re.IGNORECASE,
 )
-_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
-_CODE_SPAN = re.compile(r"(`+).+?\1")
 _LINK_TARGET = re.compile(r"\]\([^)]*\)|<https?://[^>]*>|<!--.*?-->")
 
 
@@ -98,7 +98,7 @@ def prose_lines(path: Path) -> list[tuple[int, str]]:
     HTML comments, with their 1-based numbers."""
     lines, fence = [], ""
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        opening = _FENCE.match(line)
+        opening = FENCE.match(line)
         if fence:
             if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
                 fence = ""
@@ -106,7 +106,7 @@ def prose_lines(path: Path) -> list[tuple[int, str]]:
         if opening:
             fence = opening.group(1)
             continue
-        lines.append((number, _LINK_TARGET.sub("", _CODE_SPAN.sub("", line))))
+        lines.append((number, _LINK_TARGET.sub("", CODE_SPAN.sub("", line))))
     return lines
 
 
@@ -169,15 +169,7 @@ def run_benchmarks(
     *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run `python -m benchmarks` from the repository's root with this suite's interpreter."""
-    return subprocess.run(
-        [sys.executable, "-m", "benchmarks", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return run([sys.executable, "-m", "benchmarks", *args], cwd=ROOT, env=env, timeout=300)
 
 
 # --- the runner ---------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from pytest_examples import CodeExample, EvalExample, find_examples
 from sqlalchemy.orm import clear_mappers
 from sqlmodel import SQLModel
 
-from guide_kit.guard import markdown_files
+from guide_kit.markdown import markdown_files
 from guide_kit.page_examples import run_page_example
 from guide_kit.paths import EXAMPLES, ROOT
 

@@ -9,7 +9,8 @@ from typing import Any
 
 from mkdocs.config import load_config
 
-from guide_kit.guard import fenced_blocks, guard_problems, markdown_files
+from guide_kit.guard import guard_problems
+from guide_kit.markdown import fenced_blocks, markdown_files
 from guide_kit.paths import DOCS, EXAMPLES, ROOT
 from guide_kit.recipe import stage_nav_problems, stage_page_problems
 from guide_kit.site import site_url
