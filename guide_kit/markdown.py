@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,3 +80,23 @@ def fenced_blocks(path: Path) -> Iterator[Block]:
         body = "\n".join(line.removeprefix(indent) for line in lines[index + 1 : end])
         yield Block(path, index + 1, fence, opening.group("info").strip(), body)
         index = end + 1
+
+
+def mark_fenced(lines: Iterable[str]) -> Iterator[tuple[str, bool]]:
+    """Yield each line with whether it is code: inside a fenced block, or one of its fences.
+
+    For the checks that read prose: a fence closes on a line of the same character, at least
+    as long, at any indentation.
+    """
+    fence = ""
+    for line in lines:
+        opening = FENCE.match(line)
+        if fence:
+            if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
+                fence = ""
+            yield line, True
+        elif opening:
+            fence = opening.group(1)
+            yield line, True
+        else:
+            yield line, False

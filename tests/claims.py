@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from guide_kit.markdown import CODE_SPAN, FENCE
+from guide_kit.markdown import CODE_SPAN, FENCE, mark_fenced
 
 REPOSITORY = "https://github.com/fastapi-structure-guide/fastapi-structure-guide"
 _REPOSITORY_FILE = re.compile(re.escape(REPOSITORY) + r"/(?:blob|tree)/main/(?P<path>[^)\s#]+)")
@@ -94,7 +94,6 @@ def _paragraphs(text: str) -> Iterator[_Paragraph]:
     text = _COMMENT.sub(lambda match: "\n" * match.group(0).count("\n"), text)
     lines = text.splitlines()
     current: list[tuple[int, str]] = []
-    fence = ""
     blocks: list[tuple[list[tuple[int, str]], int]] = []  # paragraph, index of the next line
 
     def close(index: int) -> None:
@@ -102,15 +101,9 @@ def _paragraphs(text: str) -> Iterator[_Paragraph]:
             blocks.append((list(current), index))
             current.clear()
 
-    for index, line in enumerate(lines):
-        opening = FENCE.match(line)
-        if fence:
-            if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
-                fence = ""
-            continue
-        if opening:
+    for index, (line, is_code) in enumerate(mark_fenced(lines)):
+        if is_code:
             close(index)
-            fence = opening.group(1)
             continue
         if not line.strip() or _INCLUDE.match(line):
             close(index)

@@ -49,7 +49,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from guide_kit.markdown import CODE_SPAN, FENCE
+from guide_kit.markdown import CODE_SPAN, mark_fenced
 from guide_kit.paths import DOCS, ROOT
 from guide_kit.process import run
 
@@ -96,18 +96,12 @@ class Figure:
 def prose_lines(path: Path) -> list[tuple[int, str]]:
     """Return a page's lines outside fenced blocks, without code spans, links' targets and
     HTML comments, with their 1-based numbers."""
-    lines, fence = [], ""
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        opening = FENCE.match(line)
-        if fence:
-            if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
-                fence = ""
-            continue
-        if opening:
-            fence = opening.group(1)
-            continue
-        lines.append((number, _LINK_TARGET.sub("", CODE_SPAN.sub("", line))))
-    return lines
+    text = path.read_text(encoding="utf-8").splitlines()
+    return [
+        (number, _LINK_TARGET.sub("", CODE_SPAN.sub("", line)))
+        for number, (line, is_code) in enumerate(mark_fenced(text), start=1)
+        if not is_code
+    ]
 
 
 def speed_figures(path: Path) -> list[Figure]:
