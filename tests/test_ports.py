@@ -109,12 +109,6 @@ def test_each_stage_that_starts_servers_has_the_kits_helper() -> None:
 SYSTEM_PORT = re.compile(r"""\(\s*["'](?:127\.0\.0\.1|localhost|0\.0\.0\.0)["']\s*,\s*0\s*\)""")
 
 
-# The benchmarks' servers still take the system's choice: any change to the runner's code
-# makes every stored result stale (benchmarks/fingerprint.py), so they move to the helper with
-# the next run that measures them all.
-NOT_YET = {"benchmarks/servers.py"}
-
-
 def test_no_server_picks_its_own_port_outside_the_helper() -> None:
     files = [
         *(ROOT / "tests").glob("*.py"),
@@ -129,4 +123,4 @@ def test_no_server_picks_its_own_port_outside_the_helper() -> None:
         if path.name not in helpers and SYSTEM_PORT.search(path.read_text())
     }
 
-    assert offenders == NOT_YET, "bind through ports.free_port or ports.bound_socket instead"
+    assert offenders == set(), "bind through ports.free_port or ports.bound_socket instead"
