@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -15,6 +14,7 @@ from pathlib import Path
 import httpx
 
 from benchmarks.load import BenchmarkError
+from guide_kit.ports import free_port
 
 STARTUP_SECONDS = 60.0
 STOP_SECONDS = 15.0
@@ -109,14 +109,6 @@ class Server:
         """Return the end of the server's output, to explain a failure."""
         text = self.log.read_text(encoding="utf-8", errors="replace")
         return "\n".join(text.splitlines()[-lines:])
-
-
-def free_port() -> int:
-    """Ask the OS for a free TCP port on the loopback interface."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def launch(spec: ServerSpec, log_dir: Path) -> Server:

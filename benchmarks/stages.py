@@ -3,32 +3,28 @@
 A case names the routes it needs; the stage is the newest folder under `examples/` that serves
 them, so the same case measures stage 08 as soon as it exists. The stage is copied out (its
 lesson files only, as a reader would copy it) and runs from an environment that uv makes from
-the stage's own lock file, so the stage's folder and its `.venv` are never touched.
+the stage's own lock file, so the stage's folder and its `.venv` are never touched. The copy,
+the environment and the stage's fingerprint are the kit's, from `guide_kit.stage`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import platform
 import re
-import shutil
-import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks import PACKAGE, SCRIPTS
+from benchmarks import PACKAGE
 from benchmarks.load import BenchmarkError
 from benchmarks.probe import LIBRARIES, version_of
-
-# One definition of a stage's folders and lesson files, shared with the diff script and tests.
-if str(SCRIPTS) not in sys.path:
-    sys.path.append(str(SCRIPTS))
-from stage_diffs import IGNORED_PARTS, is_lesson_file, stage_dirs
+from guide_kit.process import run
+from guide_kit.stage import content_fingerprint as stage_fingerprint
+from guide_kit.stage import copy_stage, stage_dirs, sync_stage
+from guide_kit.stage import stage_environment as uv_environment
 
 __all__ = [
     "Stage",
@@ -73,29 +69,6 @@ class Stage:
         return stage_fingerprint(self.copy)
 
 
-def lesson_files(stage: Path) -> list[Path]:
-    """List a stage's lesson files, relative to it, sorted, as the diff script selects them.
-
-    The walk skips ignored folders instead of filtering their files afterwards: a stage's
-    `.venv` alone holds tens of thousands of files.
-    """
-    found = []
-    for directory, folders, files in os.walk(stage):
-        relative = Path(directory).relative_to(stage)
-        folders[:] = [name for name in folders if name not in IGNORED_PARTS]
-        found += [relative / name for name in files if is_lesson_file(relative / name)]
-    return sorted(found, key=lambda path: path.as_posix())
-
-
-def stage_fingerprint(stage: Path) -> str:
-    """Hash a stage's lesson files: their names and contents."""
-    digest = hashlib.sha256()
-    for relative in lesson_files(stage):
-        digest.update(relative.as_posix().encode() + b"\0")
-        digest.update((stage / relative).read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
 def documented_settings(stage: Path) -> frozenset[str]:
     """Return the `FAST_API_TEMPLATE_*` names in a stage's `.env.example`, set or commented out."""
     example = stage / ".env.example"
@@ -104,40 +77,10 @@ def documented_settings(stage: Path) -> frozenset[str]:
     return frozenset(_SETTING.findall(example.read_text(encoding="utf-8")))
 
 
-def copy_stage(stage: Path, destination: Path) -> Path:
-    """Copy a stage's lesson files (no environment, caches or local data) into `destination`."""
-
-    def not_lesson(directory: str, names: list[str]) -> set[str]:
-        relative = Path(directory).relative_to(stage)
-        return {name for name in names if not is_lesson_file(relative / name)}
-
-    target = destination / stage.name
-    if not target.exists():
-        shutil.copytree(stage, target, ignore=not_lesson)
-    return target
-
-
-def uv_environment() -> dict[str, str]:
-    """Return our environment for uv and the stage's processes, minus our own virtualenv."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(ENV_PREFIX)}
-    for name in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME"):
-        env.pop(name, None)
-    env["UV_NO_PROGRESS"] = "1"
-    return env
-
-
 def probe(python: Path, stage_copy: Path, routes: Sequence[str]) -> dict[str, Any]:
     """Import a stage's app under `python` and report the routes it lacks and its libraries."""
     env = uv_environment() | {f"{ENV_PREFIX}ENV": "test", "PYTHONDONTWRITEBYTECODE": "1"}
-    finished = subprocess.run(  # noqa: S603 - our interpreter and script, no shell
-        [str(python), "-P", str(PROBE), *routes],
-        cwd=stage_copy,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    finished = run([str(python), "-P", str(PROBE), *routes], cwd=stage_copy, env=env, timeout=120)
     if finished.returncode != 0:
         raise BenchmarkError(f"{stage_copy.name} cannot be imported:\n{finished.stderr[-3000:]}")
     report: dict[str, Any] = json.loads(finished.stdout.strip().splitlines()[-1])
@@ -186,7 +129,9 @@ class StageFinder:
         """Return the routes of this run that `stage` does not serve."""
         if stage not in self._missing:
             try:
-                report = probe(Path(sys.executable), copy_stage(stage, self.workdir), self.routes)
+                report = probe(
+                    Path(sys.executable), copy_stage(stage, self.workdir, reuse=True), self.routes
+                )
                 self._missing[stage] = set(report["missing"])
             except BenchmarkError as error:
                 print(f"  skipping {stage.name}: {error}")
@@ -205,7 +150,7 @@ def prepare(stage: Path, workdir: Path, *, own_environment: bool) -> Stage:
             (`--smoke`, where seconds matter more than exact versions).
 
     """
-    copy = copy_stage(stage, workdir)
+    copy = copy_stage(stage, workdir, reuse=True)
     if not own_environment:
         return Stage(
             name=stage.name,
@@ -231,17 +176,9 @@ def prepare(stage: Path, workdir: Path, *, own_environment: bool) -> Stage:
 
 
 def _sync(copy: Path) -> None:
-    uv = os.environ.get("UV") or shutil.which("uv")
-    if uv is None:
-        raise BenchmarkError("uv is needed to make the stage's environment; see README.md")
-    finished = subprocess.run(  # noqa: S603 - uv, fixed arguments, no shell
-        [uv, "sync", "--locked", "--no-dev", "--quiet"],
-        cwd=copy,
-        env=uv_environment(),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    try:
+        finished = sync_stage(copy)
+    except RuntimeError as error:  # no uv to be found
+        raise BenchmarkError(str(error)) from error
     if finished.returncode != 0:
         raise BenchmarkError(f"uv sync failed in {copy.name}:\n{finished.stderr}")

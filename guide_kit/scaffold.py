@@ -32,7 +32,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from guide_kit.stages import EXAMPLES, stage_dirs
+from guide_kit import process
+from guide_kit.stage import EXAMPLES, is_lesson_file, stage_dirs
 
 GUIDE = "https://fastapi-structure-guide.github.io/fastapi-structure-guide"
 
@@ -117,7 +118,12 @@ def stage_files(stage: Path) -> list[Path]:
     from a working folder would carry those along.
     """
     listed = _git(stage, "ls-files", "-z", "--cached", "--others", "--exclude-standard", ".")
-    return sorted(Path(name) for name in listed.split("\0") if name and (stage / name).is_file())
+    # A file that git does not ignore may still be no lesson file (a coverage data file, say).
+    return sorted(
+        Path(name)
+        for name in listed.split("\0")
+        if name and (stage / name).is_file() and is_lesson_file(Path(name))
+    )
 
 
 def rename(text: str, answers: Answers) -> str:
@@ -318,14 +324,7 @@ def _git_environment() -> dict[str, str]:
 
 
 def _run_git(cwd: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - git, with arguments made here
-        ["git", *arguments],  # noqa: S607
-        cwd=cwd,
-        env=_git_environment(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return process.run(["git", *arguments], cwd=cwd, env=_git_environment())
 
 
 def _git(cwd: Path, *arguments: str) -> str:

@@ -30,6 +30,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from guide_kit.markdown import CODE_SPAN, FENCE, mark_fenced
+
 REPOSITORY = "https://github.com/fastapi-structure-guide/fastapi-structure-guide"
 _REPOSITORY_FILE = re.compile(re.escape(REPOSITORY) + r"/(?:blob|tree)/main/(?P<path>[^)\s#]+)")
 
@@ -48,10 +50,8 @@ PROOF = re.compile(
 # about the code; the sections after it show how the stages follow it, with the proof.
 RULE_SECTIONS = frozenset({"The rule"})
 
-_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 _INCLUDE = re.compile(r"^\s*-{1,}8<-{1,}\s")
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-_CODE_SPAN = re.compile(r"(`+).+?\1")
 _LINK_TARGET = re.compile(r"\]\([^)]*\)(?:\{[^}]*\})?")
 _ATTRIBUTES = re.compile(r"\{\s*[.#:][^}]*\}")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+\.)\s+")
@@ -94,7 +94,6 @@ def _paragraphs(text: str) -> Iterator[_Paragraph]:
     text = _COMMENT.sub(lambda match: "\n" * match.group(0).count("\n"), text)
     lines = text.splitlines()
     current: list[tuple[int, str]] = []
-    fence = ""
     blocks: list[tuple[list[tuple[int, str]], int]] = []  # paragraph, index of the next line
 
     def close(index: int) -> None:
@@ -102,15 +101,9 @@ def _paragraphs(text: str) -> Iterator[_Paragraph]:
             blocks.append((list(current), index))
             current.clear()
 
-    for index, line in enumerate(lines):
-        opening = _FENCE.match(line)
-        if fence:
-            if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
-                fence = ""
-            continue
-        if opening:
+    for index, (line, is_code) in enumerate(mark_fenced(lines)):
+        if is_code:
             close(index)
-            fence = opening.group(1)
             continue
         if not line.strip() or _INCLUDE.match(line):
             close(index)
@@ -136,7 +129,7 @@ def _paragraphs(text: str) -> Iterator[_Paragraph]:
             line=paragraph[0][0],
             lines=paragraph,
             introduces_listing=last.endswith(":")
-            and bool(_FENCE.match(following) or _INCLUDE.match(following)),
+            and bool(FENCE.match(following) or _INCLUDE.match(following)),
             is_table=paragraph[0][1].lstrip().startswith("|"),
             section=section,
         )
@@ -165,7 +158,7 @@ def _sentences(paragraph: _Paragraph) -> Iterator[tuple[int, str]]:
 
 def prose(sentence: str) -> str:
     """Return what a reader reads of a sentence: no code spans, link targets or attributes."""
-    return _ATTRIBUTES.sub("", _LINK_TARGET.sub("]", _CODE_SPAN.sub("", sentence)))
+    return _ATTRIBUTES.sub("", _LINK_TARGET.sub("]", CODE_SPAN.sub("", sentence)))
 
 
 def claim_words(sentence: str) -> tuple[str, ...]:

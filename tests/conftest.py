@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kit import BuiltSite, build_site_once
+from guide_kit.site import BuiltSite, build_site_once
 
 STAGE_REPORT_KEY = "stage_report"
 

@@ -20,7 +20,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from kit import ROOT, stage_environment, uv_binary
+from guide_kit.paths import ROOT
+from guide_kit.stage import stage_environment, uv_binary
 
 HOWTO = ROOT / "docs" / "how-to"
 RECIPES_DIR = HOWTO / "recipes"

@@ -49,7 +49,9 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from kit import DOCS, ROOT
+from guide_kit.markdown import CODE_SPAN, mark_fenced
+from guide_kit.paths import DOCS, ROOT
+from guide_kit.process import run
 
 RESULTS = ROOT / "benchmarks" / "results"
 # Pages generated from the stages' files: their numbers are code, and nobody types them.
@@ -73,8 +75,6 @@ _SPEED_WORDS = re.compile(
     r"|costs?|per second)\b",
     re.IGNORECASE,
 )
-_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
-_CODE_SPAN = re.compile(r"(`+).+?\1")
 _LINK_TARGET = re.compile(r"\]\([^)]*\)|<https?://[^>]*>|<!--.*?-->")
 
 
@@ -96,18 +96,12 @@ class Figure:
 def prose_lines(path: Path) -> list[tuple[int, str]]:
     """Return a page's lines outside fenced blocks, without code spans, links' targets and
     HTML comments, with their 1-based numbers."""
-    lines, fence = [], ""
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        opening = _FENCE.match(line)
-        if fence:
-            if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
-                fence = ""
-            continue
-        if opening:
-            fence = opening.group(1)
-            continue
-        lines.append((number, _LINK_TARGET.sub("", _CODE_SPAN.sub("", line))))
-    return lines
+    text = path.read_text(encoding="utf-8").splitlines()
+    return [
+        (number, _LINK_TARGET.sub("", CODE_SPAN.sub("", line)))
+        for number, (line, is_code) in enumerate(mark_fenced(text), start=1)
+        if not is_code
+    ]
 
 
 def speed_figures(path: Path) -> list[Figure]:
@@ -169,15 +163,7 @@ def run_benchmarks(
     *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run `python -m benchmarks` from the repository's root with this suite's interpreter."""
-    return subprocess.run(
-        [sys.executable, "-m", "benchmarks", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return run([sys.executable, "-m", "benchmarks", *args], cwd=ROOT, env=env, timeout=300)
 
 
 # --- the runner ---------------------------------------------------------------------------------

@@ -6,10 +6,10 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-import carry_forward
 import pytest
 
-import stage_diffs
+from guide_kit import carry as carry_forward
+from guide_kit.stage import stage_dirs
 
 STAGES = ("01-one", "02-two", "03-three")
 BASE = "line 1\nline 2\nline 3\nline 4\nline 5\nline 6\nline 7\n"
@@ -54,7 +54,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     # The script works on the repository it lives in: point it at this one.
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(carry_forward, "ROOT", tmp_path)
-    monkeypatch.setattr(carry_forward, "stage_dirs", lambda: stage_diffs.stage_dirs(examples))
+    monkeypatch.setattr(carry_forward, "stage_dirs", lambda: stage_dirs(examples))
     return tmp_path
 
 

@@ -19,7 +19,7 @@ from claims import (
     unused_entries,
 )
 
-from kit import DOCS, ROOT
+from guide_kit.paths import DOCS, ROOT
 
 ALLOWLIST = ROOT / "tests" / "claims-allowlist.txt"
 # Pages generated from the stages' files: their words are code, and nobody writes them.

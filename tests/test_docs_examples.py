@@ -13,7 +13,9 @@ from pytest_examples import CodeExample, EvalExample, find_examples
 from sqlalchemy.orm import clear_mappers
 from sqlmodel import SQLModel
 
-from kit import EXAMPLES, ROOT, markdown_files, run_page_example
+from guide_kit.markdown import markdown_files
+from guide_kit.page_examples import run_page_example
+from guide_kit.paths import EXAMPLES, ROOT
 
 
 def runnable_examples() -> list[CodeExample]:

@@ -9,18 +9,12 @@ from typing import Any
 
 from mkdocs.config import load_config
 
-from kit import (
-    DOCS,
-    EXAMPLES,
-    ROOT,
-    fenced_blocks,
-    guard_problems,
-    markdown_files,
-    site_url,
-    stage_nav_problems,
-    stage_page_problems,
-)
-from stage_diffs import stage_dirs
+from guide_kit.guard import guard_problems
+from guide_kit.markdown import fenced_blocks, markdown_files
+from guide_kit.paths import DOCS, EXAMPLES, ROOT
+from guide_kit.recipe import stage_nav_problems, stage_page_problems
+from guide_kit.site import site_url
+from guide_kit.stage import stage_dirs
 
 
 def nav_pages(entries: Any) -> set[str]:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from guide_kit.lock import file_lock
 from guide_kit.scaffold import find_stage, scaffold
 from howto import (
     PACKAGE,
@@ -38,7 +39,6 @@ from howto import (
     run_checks,
     run_in_service,
 )
-from kit import file_lock
 
 Apply = Callable[[str], AbstractContextManager[Path]]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import tomllib
 
-from kit import DOCS, EXAMPLES
+from guide_kit.paths import DOCS, EXAMPLES
 
 PAGE = DOCS / "principles" / "separation-of-concerns.md"
 PACKAGE = "fast_api_template"

@@ -7,29 +7,28 @@ import shutil
 import textwrap
 from pathlib import Path
 
-import coverage_report
 import pytest
 import stage_anchors
 from pytest_examples import EvalExample, find_examples
 
-from kit import (
-    EXAMPLES,
-    ROOT,
-    STAGE_CHECKS,
-    copy_stage,
-    guard_problems,
+from guide_kit.coverage.check import coverage_problems, gate_problems
+from guide_kit.coverage.measure import stage_code_fingerprint
+from guide_kit.coverage.render import write_results
+from guide_kit.coverage.results import FLOOR, TABLE_FILE
+from guide_kit.dependencies import stage_dependency_problems
+from guide_kit.guard import guard_problems
+from guide_kit.page_examples import run_page_example
+from guide_kit.paths import EXAMPLES, ROOT
+from guide_kit.process import run_tool
+from guide_kit.recipe import (
     planned_stage_problems,
     reference_stage_problems,
-    run_in_stage,
-    run_page_example,
-    run_stage_suite,
-    run_tool,
-    stage_dependency_problems,
     stage_name_problems,
     stage_nav_problems,
     stage_page_problems,
     stage_row_problems,
 )
+from guide_kit.stage import STAGE_CHECKS, copy_stage, run_in_stage, run_stage_suite
 
 FIRST_STAGE = EXAMPLES / "01-hello"
 
@@ -191,7 +190,7 @@ def test_a_failing_test_inside_a_stage_fails_and_shows_why(tmp_path: Path) -> No
     broken = stage / "tests" / "test_api" / "test_broken.py"
     broken.write_text("def test_broken() -> None:\n    assert 1 == 2\n", encoding="utf-8")
 
-    result = run_stage_suite(stage)
+    result = run_stage_suite(stage, "-v", one_process=True)
 
     assert result.returncode != 0
     assert "test_broken FAILED" in result.stdout
@@ -516,7 +515,7 @@ def measured_stage(tmp_path: Path, lines: int, branches: int) -> tuple[Path, Pat
     (stage / "fast_api_template" / "app.py").write_text(COVERED_MODULE)
     (stage / "pyproject.toml").write_text(GATED_PYPROJECT)
     entry = {
-        "fingerprint": coverage_report.code_fingerprint(stage),
+        "fingerprint": stage_code_fingerprint(stage),
         "lines": {"covered": lines, "total": 100},
         "branches": {"covered": branches, "total": 100},
         "tests_passed": 3,
@@ -524,15 +523,13 @@ def measured_stage(tmp_path: Path, lines: int, branches: int) -> tuple[Path, Pat
         "python": "3.11.7",
         "services": [],
     }
-    results = {"floor": coverage_report.FLOOR, "stages": {stage.name: entry}}
-    coverage_report.write_results(results, tmp_path / "results", tmp_path / "assets")
+    results = {"floor": FLOOR, "stages": {stage.name: entry}}
+    write_results(results, tmp_path / "results", tmp_path / "assets")
     return stage, tmp_path / "results"
 
 
 def coverage_problems_of(tmp_path: Path) -> list[str]:
-    return coverage_report.coverage_problems(
-        tmp_path / "results", tmp_path / "assets", tmp_path / "examples"
-    )
+    return coverage_problems(tmp_path / "results", tmp_path / "assets", tmp_path / "examples")
 
 
 def test_a_current_figure_over_the_floor_passes(tmp_path: Path) -> None:
@@ -571,7 +568,7 @@ def test_a_figure_measured_on_other_code_fails(tmp_path: Path) -> None:
 def test_a_stage_without_a_figure_and_a_hand_edited_table_fail(tmp_path: Path) -> None:
     _, results = measured_stage(tmp_path, lines=100, branches=100)
     shutil.copytree(tmp_path / "examples" / "01-hello", tmp_path / "examples" / "02-settings")
-    table = results / coverage_report.TABLE_FILE
+    table = results / TABLE_FILE
     table.write_text(table.read_text().replace("100.0%", "99.0%"))
 
     problems = coverage_problems_of(tmp_path)
@@ -592,7 +589,7 @@ def test_a_stage_that_does_not_enforce_the_floor_is_told_what_to_add(tmp_path: P
         .replace(', "pytest-cov>=7.0"', "")
     )
 
-    assert coverage_report.gate_problems(stage) == [
+    assert gate_problems(stage) == [
         "01-hello/pyproject.toml: add [tool.coverage.run] branch = true",
         "01-hello/pyproject.toml: add [tool.coverage.report] fail_under = 90 (or more)",
         "01-hello/pyproject.toml: add pytest-cov in the dev group",

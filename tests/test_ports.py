@@ -1,7 +1,7 @@
 """Every server that the kit's or a stage's tests start listens inside TEST_PORT_RANGE.
 
-The helper is `tests/ports.py`, here for the kit and in each stage from the first that starts
-servers (03); the stages' own `tests/test_ports.py` test it there.
+The helper is `guide_kit/ports.py` for the kit, and `tests/ports.py`, the same code, in each stage
+from the first that starts servers (03); the stages' own `tests/test_ports.py` test it there.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import ports
 import pytest
 
-import kit
-from kit import ROOT
-from stage_diffs import stage_dirs
+from guide_kit import ports
+from guide_kit.paths import ROOT
+from guide_kit.site import serve_site
+from guide_kit.stage import stage_dirs, stage_environment
 
 # Servers started in a row, the most that one test asks for.
 SERVERS = 8
@@ -41,7 +41,7 @@ def allowed(monkeypatch: pytest.MonkeyPatch) -> range:
 
 
 def test_the_kit_never_picks_a_port_outside_the_range(allowed: range) -> None:
-    picked = [kit.free_port() for _ in range(SERVERS)]
+    picked = [ports.free_port() for _ in range(SERVERS)]
 
     assert all(port in allowed for port in picked), picked
     assert len(set(picked)) == SERVERS
@@ -50,7 +50,7 @@ def test_the_kit_never_picks_a_port_outside_the_range(allowed: range) -> None:
 def test_the_built_site_is_served_inside_the_range(allowed: range, tmp_path: Path) -> None:
     (tmp_path / "index.html").write_text("<p>hello</p>")
 
-    with kit.serve_site(tmp_path) as url:
+    with serve_site(tmp_path) as url:
         port = urlsplit(url).port
         with urllib.request.urlopen(url) as response:  # noqa: S310 -- our own local server
             body = response.read()
@@ -66,7 +66,7 @@ def test_a_stage_suite_gets_this_workers_slice(
     monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", "2")
     half = len(allowed) // 2
 
-    handed = kit.stage_environment()[ports.PORT_RANGE_VARIABLE]
+    handed = stage_environment()[ports.PORT_RANGE_VARIABLE]
 
     assert handed == f"{allowed.start + half}-{allowed.start + 2 * half - 1}"
 
@@ -78,7 +78,7 @@ def test_a_bad_value_is_a_clear_error_naming_the_variable(
     monkeypatch.setenv(ports.PORT_RANGE_VARIABLE, value)
 
     with pytest.raises(ports.PortRangeError, match=rf"^TEST_PORT_RANGE='{re.escape(value)}'"):
-        kit.free_port()
+        ports.free_port()
 
 
 def code_of(path: Path) -> str:
@@ -101,18 +101,12 @@ def test_each_stage_that_starts_servers_has_the_kits_helper() -> None:
 
     assert stages[0].name == "03-database"
     for stage in stages:
-        assert code_of(stage / "tests" / "ports.py") == code_of(ROOT / "tests" / "ports.py")
+        assert code_of(stage / "tests" / "ports.py") == code_of(ROOT / "guide_kit" / "ports.py")
 
 
 # A listening address with port 0 (the system's choice), outside the helper: `("127.0.0.1", 0)`
 # or asyncio's `start_server(handler, host, 0)`.
 SYSTEM_PORT = re.compile(r"""\(\s*["'](?:127\.0\.0\.1|localhost|0\.0\.0\.0)["']\s*,\s*0\s*\)""")
-
-
-# The benchmarks' servers still take the system's choice: any change to the runner's code
-# makes every stored result stale (benchmarks/fingerprint.py), so they move to the helper with
-# the next run that measures them all.
-NOT_YET = {"benchmarks/servers.py"}
 
 
 def test_no_server_picks_its_own_port_outside_the_helper() -> None:
@@ -129,4 +123,4 @@ def test_no_server_picks_its_own_port_outside_the_helper() -> None:
         if path.name not in helpers and SYSTEM_PORT.search(path.read_text())
     }
 
-    assert offenders == NOT_YET, "bind through ports.free_port or ports.bound_socket instead"
+    assert offenders == set(), "bind through ports.free_port or ports.bound_socket instead"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from kit import run_tool
+from guide_kit.process import run_tool
 
 
 @pytest.mark.parametrize(

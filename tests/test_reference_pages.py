@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from kit import DOCS, EXAMPLES
+from guide_kit.paths import DOCS, EXAMPLES
 
 REFERENCE = DOCS / "reference"
 PACKAGE = "fast_api_template"

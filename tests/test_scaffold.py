@@ -24,7 +24,7 @@ from guide_kit.scaffold import (
     update,
     without_markers,
 )
-from stage_diffs import stage_dirs
+from guide_kit.stage import stage_dirs
 
 LEFTOVERS = re.compile(r"fast_api_template|FAST_API_TEMPLATE_|fast-api-template|--8<--")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kit import BuiltSite, link_problems, site_pages
+from guide_kit.site import BuiltSite, link_problems, site_pages
 
 pytestmark = pytest.mark.xdist_group("site")
 

@@ -31,16 +31,10 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import sync_playwright
 
-from kit import (
-    CHROMIUM_ARGS,
-    BuiltSite,
-    file_lock,
-    find_chromium,
-    free_port,
-    serve_site,
-    services_required,
-    site_pages,
-)
+from guide_kit.browser import CHROMIUM_ARGS, find_chromium, services_required
+from guide_kit.lock import file_lock
+from guide_kit.ports import free_port
+from guide_kit.site import BuiltSite, serve_site, site_pages
 
 pytestmark = pytest.mark.xdist_group("site")
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from kit import ROOT, SNIPPETS
+from guide_kit.paths import ROOT, SNIPPETS
+from guide_kit.process import run
 
 SNIPPET_FILES = sorted(SNIPPETS.rglob("*.py"))
 
@@ -27,15 +28,7 @@ def run_snippet(path: Path) -> subprocess.CompletedProcess[str]:
     """
     env = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
     env |= {"PYTHONHASHSEED": "0", "NO_COLOR": "1"}
-    return subprocess.run(
-        [sys.executable, str(path)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run([sys.executable, str(path)], cwd=ROOT, env=env, timeout=120)
 
 
 def test_there_are_snippets() -> None:

@@ -14,17 +14,15 @@ import pytest
 import stage_anchors
 from test_docs_guard import prose_files
 
-from kit import (
-    CONFIG,
-    DOCS,
-    EXAMPLES,
+from guide_kit.paths import CONFIG, DOCS, EXAMPLES
+from guide_kit.recipe import (
     planned_stage_problems,
     reference_stage_problems,
-    site_url,
     stage_name_problems,
     stage_row_problems,
 )
-from stage_diffs import stage_dirs
+from guide_kit.site import site_url
+from guide_kit.stage import stage_dirs
 
 
 def report(problems: list[str]) -> str:

@@ -13,8 +13,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from kit import EXAMPLES
-from stage_diffs import stage_dirs
+from guide_kit.paths import EXAMPLES
+from guide_kit.stage import stage_dirs
 
 # The structure document's tree, as the document drew it (comments and all). The project's
 # root is the stage's folder; the package, `fast_api_template/`, is its namesake inside it.

@@ -18,22 +18,22 @@ import httpx
 import pytest
 
 from conftest import STAGE_REPORT_KEY
+from guide_kit.dependencies import stage_dependency_problems
+from guide_kit.lock import file_lock
+from guide_kit.paths import ROOT
+from guide_kit.ports import free_port
+from guide_kit.process import run_tool
 from guide_kit.scaffold import ANSWERS, scaffold
-from kit import (
-    ROOT,
+from guide_kit.stage import (
     STAGE_CHECKS,
     copy_stage,
-    file_lock,
-    free_port,
     run_in_stage,
     run_stage_mypy,
     run_stage_suite,
-    run_tool,
-    stage_dependency_problems,
+    stage_dirs,
     stage_environment,
     uv_binary,
 )
-from stage_diffs import stage_dirs
 
 _RESULT_LINE = re.compile(r"^(?P<test>\S+::\S+) (?P<outcome>PASSED|FAILED|SKIPPED|ERROR|XFAIL)")
 STAGES = [pytest.param(s, id=s.name) for s in stage_dirs()]
@@ -92,7 +92,7 @@ def test_stage_suite(
     stage_copy: Callable[[Path], Path],
     record_property: Callable[[str, object], None],
 ) -> None:
-    result = run_stage_suite(stage_copy(stage))
+    result = run_stage_suite(stage_copy(stage), "-v", one_process=True)
 
     output = result.stdout + result.stderr
     record_property(STAGE_REPORT_KEY, summarise(stage.name, result.stdout))

@@ -13,7 +13,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from kit import DOCS, EXAMPLES
+from guide_kit.paths import DOCS, EXAMPLES
 
 PAGE = DOCS / "structure.md"
 PACKAGE = "fast_api_template"

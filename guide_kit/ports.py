@@ -2,11 +2,11 @@
 
 Shared CI hosts and firewalled machines often let tests listen on a range of ports only. Set
 it, and every server that the kit's tests start listens inside it, and so do those of the
-stage suites that the kit runs (`tests/kit.py` gives each run its own slice):
+stage suites that the kit runs (`guide_kit.stage.environment` gives each run its own slice):
 
     TEST_PORT_RANGE=20000-20999 uv run pytest
 
-Each stage has the same helper, `tests/ports.py`, for its own suite. Unset, the system picks
+Each stage has the same code, as `tests/ports.py`, for its own suite. Unset, the system picks
 any free port. Under pytest-xdist, each worker takes its own slice of the range, so two
 workers never pick the same port; inside its slice, a worker binds a port to know that it is
 free, and moves on to the next one for its next server.
