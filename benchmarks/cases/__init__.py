@@ -29,6 +29,7 @@ from benchmarks.cases import (
     hostile_body,
     n_plus_one,
     task_list,
+    template_list,
     workers,
 )
 
@@ -38,6 +39,7 @@ CASES: dict[str, Case] = {
         health.CASE,
         edge_profile.CASE,
         task_list.CASE,
+        template_list.CASE,
         workers.CASE,
         hostile_body.CASE,
         cache.CASE,
