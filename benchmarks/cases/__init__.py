@@ -29,6 +29,7 @@ from benchmarks.cases import (
     hostile_body,
     list_profile,
     n_plus_one,
+    probe_access,
     task_list,
     template_list,
     workers,
@@ -38,6 +39,7 @@ CASES: dict[str, Case] = {
     case.name: case
     for case in (
         health.CASE,
+        probe_access.CASE,
         edge_profile.CASE,
         task_list.CASE,
         template_list.CASE,
