@@ -1,12 +1,14 @@
 """One project's tasks, first page, written as one function: the baseline of `task_list`.
 
 It does the work that the stage's `GET /api/v2/projects/{project_id}/tasks` does, and nothing
-else: the same bearer-token check (PyJWT, HS256, the same required claims and secret), the same
-SQL statements against the same tables in one transaction (the user by id, the project's id
-by id and owner, one page of tasks by `(created_at, id)` with one row more than asked, through a
-SQLAlchemy engine with the stage's pool settings), and the same JSON body, byte for byte. No
-middleware, no dependency injection, no ORM objects and no response model: the runner checks
-that both bodies are identical before it measures either.
+else: the same bearer-token check (PyJWT, HS256, the key that the token's `kid` header names,
+the same required claims and secret; then the account enabled, with a password, and at the
+token's version, its `ver` claim), the same SQL statements against the same tables in one
+transaction (the user by id, the project's id by id and owner, one page of tasks by
+`(created_at, id)` with one row more than asked, through a SQLAlchemy engine with the stage's
+pool settings), and the same JSON body, byte for byte. No middleware, no dependency injection,
+no ORM objects and no response model: the runner checks that both bodies are identical before
+it measures either.
 
 Settings, from the environment: `BENCH_APP_DATABASE_URL` (a SQLAlchemy async URL),
 `BENCH_APP_SECRET_KEY` (the stage's secret key), and `BENCH_APP_DATABASE_ECHO=1` to log each
@@ -18,6 +20,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -45,6 +48,9 @@ SECRET_KEY = os.environ["BENCH_APP_SECRET_KEY"]
 ECHO = os.environ.get("BENCH_APP_DATABASE_ECHO") == "1"
 MAX_ID = 2**31 - 1
 MAX_LIMIT = 100
+# The stage names its signing key in each token's `kid` header: the start of its SHA-256.
+KEY_ID = hashlib.sha256(SECRET_KEY.encode()).hexdigest()[:16]
+SUBJECT = re.compile(r"[1-9][0-9]{0,9}", flags=re.ASCII)
 
 # The columns in the order that the stage's models declare them, so that the statements are
 # the same text, and PostgreSQL sees the same queries.
@@ -58,6 +64,8 @@ users = Table(
     Column("email", String),
     Column("hashed_password", String),
     Column("is_admin", Boolean),
+    Column("is_active", Boolean),
+    Column("token_version", Integer),
 )
 projects = Table(
     "projects",
@@ -138,23 +146,28 @@ def _problem(status: int, detail: str) -> Response:
     return Response(json.dumps({"detail": detail}), status, media_type="application/json")
 
 
-def _user_id(authorization: str | None) -> int | None:
-    """Return the user id of a valid access token, as the stage checks it, else None."""
+def _claims(authorization: str | None) -> tuple[int, int] | None:
+    """Return the user id and token version of a valid access token, as the stage checks it."""
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         return None
     try:
+        if jwt.get_unverified_header(token).get("kid") != KEY_ID:
+            return None
         claims = jwt.decode(
             token,
             SECRET_KEY,
             algorithms=["HS256"],
-            options={"require": ["exp", "iat", "sub", "jti", "type"]},
+            options={"require": ["exp", "iat", "sub", "jti", "type", "ver"]},
         )
     except jwt.PyJWTError:
         return None
-    if claims["type"] != "access" or not str(claims["sub"]).isdecimal():
+    subject, version = claims["sub"], claims["ver"]
+    if claims["type"] != "access" or type(version) is not int:
         return None
-    return int(claims["sub"])
+    if not isinstance(subject, str) or not SUBJECT.fullmatch(subject) or int(subject) > MAX_ID:
+        return None
+    return int(subject), version
 
 
 def _utc(value: datetime) -> datetime:
@@ -182,13 +195,16 @@ async def list_tasks(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
 ) -> Response:
     """Return the first page of a project's tasks to its owner (or an admin)."""
-    user_id = _user_id(request.headers.get("authorization"))
-    if user_id is None:
+    claims = _claims(request.headers.get("authorization"))
+    if claims is None:
         return _problem(401, "The access token is invalid.")
+    user_id, version = claims
     async with engine.begin() as connection:
         user = (await connection.execute(select(users).where(users.c.id == user_id))).first()
         if user is None:
             return _problem(401, "The access token is invalid.")
+        if not user.is_active or user.hashed_password is None or user.token_version != version:
+            return _problem(401, "The access token is no longer valid: log in again.")
         query = select(projects.c.id).where(projects.c.id == project_id)
         if not user.is_admin:
             query = query.where(projects.c.owner_id == user_id)

@@ -27,8 +27,11 @@ from benchmarks.cases import (
     edge_profile,
     health,
     hostile_body,
+    list_profile,
     n_plus_one,
+    probe_access,
     task_list,
+    template_list,
     workers,
 )
 
@@ -36,8 +39,11 @@ CASES: dict[str, Case] = {
     case.name: case
     for case in (
         health.CASE,
+        probe_access.CASE,
         edge_profile.CASE,
         task_list.CASE,
+        template_list.CASE,
+        list_profile.CASE,
         workers.CASE,
         hostile_body.CASE,
         cache.CASE,
