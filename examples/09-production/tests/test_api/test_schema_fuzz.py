@@ -20,8 +20,9 @@ from typing import Any
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck
-from schemathesis.engine import Status, events
+from schemathesis.config import HealthCheck
+from schemathesis.core.result import Ok
+from schemathesis.engine import Status, StopReason, events
 from schemathesis.hooks import HookContext
 
 from fast_api_template.api.deps import MAX_CURSOR_LENGTH
@@ -32,6 +33,9 @@ from fast_api_template.schemas.fields import STORABLE_PATTERN
 PASSWORD = "Tr4nsient-S3cret-42"  # noqa: S105 -- a throwaway account in a test database
 # The phases of an outside run (the stateful one aside: these routes link to nothing).
 PHASES = ["examples", "coverage", "fuzzing"]
+# The phases that must send every operation a case: the documents hold no examples, so the
+# examples phase skips each operation, saying so.
+SENDING_PHASES = ("coverage", "fuzzing")
 # Cases per operation in the fuzzing phase; the coverage phase makes every case that the
 # document defines whatever this says. Each stage's suite runs this: a few seconds a version.
 EXAMPLES_PER_OPERATION = 3
@@ -125,15 +129,20 @@ def is_valid(case: schemathesis.Case[Any]) -> bool:
 
 
 def configure(schema: schemathesis.BaseSchema, world: World) -> None:
-    """Log the run in, with the phases of an outside run and the same requests each time."""
-    schema.config.update(headers=world.headers, suppress_health_check=list(HealthCheck))
+    """Log the run in, with the phases of an outside run and the same requests each time.
+
+    The health checks are named as schemathesis' configuration names them (its own
+    `HealthCheck`, not hypothesis'): given hypothesis' checks, each operation's worker thread
+    dies before its first request, and the run sends nothing.
+    """
+    schema.config.update(headers=world.headers, suppress_health_check=[HealthCheck.all])
     schema.config.phases.update(phases=PHASES)
     schema.config.generation.update(max_examples=EXAMPLES_PER_OPERATION)
     schema.config.seed = SEED
 
 
 def failures_of(schema: schemathesis.BaseSchema, world: World) -> list[str]:
-    """Run the engine over the schema, aimed at the world; describe each failed check."""
+    """Run the engine over the schema, aimed at the world; say what failed or did not run."""
 
     def before_call(_context: HookContext, case: schemathesis.Case[Any], _kwargs: Any) -> None:
         aim(case, world, real_ids=is_valid(case))
@@ -147,11 +156,42 @@ def failures_of(schema: schemathesis.BaseSchema, world: World) -> list[str]:
                 schema.exclude(path_regex=LOGOUT_ALL),
                 schema.include(path_regex=LOGOUT_ALL),
             )
-            for event in schemathesis.engine.from_schema(part).execute()
-            for failure in describe(event)
+            for failure in run(part)
         ]
     finally:
         schemathesis.hooks.unregister(before_call)
+
+
+def run(part: schemathesis.BaseSchema) -> list[str]:
+    """Run the engine over part of the schema: its failures, and what it never sent.
+
+    A run that checks nothing must not pass. A phase that sends an operation no case (its
+    worker thread died, say, which the engine reports as nothing to test) is a failure, and so
+    is a run that stops before its end.
+    """
+    # An operation that the document cannot describe is an error event, which `describe` reports.
+    operations = [result.ok() for result in part.get_all_operations() if isinstance(result, Ok)]
+    labels = sorted(operation.label for operation in operations)
+    sent: set[tuple[str, str]] = set()
+    failures: list[str] = []
+    stop_reason = None
+    for event in schemathesis.engine.from_schema(part).execute():
+        failures += describe(event)
+        if isinstance(event, events.ScenarioFinished) and event.recorder.interactions:
+            sent.add((event.phase, event.recorder.label))
+        elif isinstance(event, events.EngineFinished):
+            stop_reason = event.stop_reason
+    if not labels:
+        failures.append("this part of the document holds no operation")
+    if stop_reason != StopReason.COMPLETED:
+        failures.append(f"the run did not complete: {stop_reason}")
+    failures += [
+        f"the {phase} phase sent no case to {label}"
+        for phase in SENDING_PHASES
+        for label in labels
+        if (phase, label) not in sent
+    ]
+    return failures
 
 
 def describe(event: events.EngineEvent) -> list[str]:
