@@ -84,8 +84,14 @@ def notes_and_footer(document: Document) -> str:
 # shows them. `summary.md` holds, after the summary table, one "how this was measured"
 # section per page, between snippet markers that the page includes by name.
 PAGES: dict[str, tuple[str, ...]] = {
-    "edge": ("edge_profile", "health", "hostile_body"),
-    "queries": ("n_plus_one", "task_list"),
+    "edge": ("edge_profile", "health", "probe_access", "hostile_body"),
+    "queries": (
+        "n_plus_one",
+        "task_list",
+        "list_profile",
+        "dependency_cost",
+        "template_list",
+    ),
     "caching": ("cache",),
     "async": ("blocking", "workers"),
     "background-work": ("background",),
@@ -98,6 +104,14 @@ _METHODS = {
         "no server and no load generator: each app is called as ASGI in a process of its own,"
         " the best of five rounds of 3,000 requests, and one profiled round for the split"
     ),
+    "list_profile": (
+        "no server and no load generator: each app is called as ASGI in a process of its own,"
+        " the best of five rounds of 500 requests, and one profiled round for the split"
+    ),
+    "dependency_cost": (
+        "no server, no database and no load generator: the routes are called as ASGI in one"
+        " process, under the stage's interpreter, the best of seven rounds of 2,000 requests"
+    ),
     "hostile_body": (
         "one server, and a Python client (httpx) instead of wrk: it sends each body a few times"
         " in a row (the table says how many), while another thread asks for `/health` every"
@@ -107,6 +121,8 @@ _METHODS = {
 # Where a case's processes ran, where the runner's generic description does not apply.
 _CPUS = {
     "edge_profile": "each app's process on whichever CPU the system picks",
+    "list_profile": "each app's process on whichever CPU the system picks",
+    "dependency_cost": "one process, on whichever CPU the system picks",
     "workers": (
         "load generator and runner on CPU 0; both servers could use CPUs 0 and 1, so the load"
         " generator shared a core with one of the workers"
@@ -195,7 +211,11 @@ def _summary_row(name: str, document: Document) -> str:
         compared = "the slowest answer, and the largest, over the worst bodies"
         measured = document["headline"]
         spread = "the maximum over every send, not a median"
-    elif name == "edge_profile":
+    elif name == "dependency_cost":
+        compared = "CPU that the task list's nine dependencies add to a request"
+        measured = document["headline"]
+        spread = "the best of seven timed rounds"
+    elif name in {"edge_profile", "list_profile"}:
         compared = "CPU per request, " + str(figures["ratio_label"]).removesuffix(", CPU")
         measured = rounded_ratio(document["ratio"])
         spread = "the best of five timed rounds"

@@ -3,7 +3,8 @@
 It does the work that the stage's `GET /api/v2/projects/{project_id}/tasks` does, and nothing
 else: the same bearer-token check (PyJWT, HS256, the key that the token's `kid` header names,
 the same required claims and secret; then the account enabled, with a password, and at the
-token's version, its `ver` claim), the same SQL statements against the same tables in one
+token's version, its `ver` claim; a verified token kept, its expiry checked on each
+request, as the stage keeps it), the same SQL statements against the same tables in one
 transaction (the user by id, the project's id by id and owner, one page of tasks by
 `(created_at, id)` with one row more than asked, through a SQLAlchemy engine with the stage's
 pool settings), and the same JSON body, byte for byte. No middleware, no dependency injection,
@@ -16,11 +17,13 @@ statement, as the stage's `database.echo` does, for the runner to compare.
 """
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
 import os
 import re
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -151,6 +154,15 @@ def _claims(authorization: str | None) -> tuple[int, int] | None:
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         return None
+    verified = _verified(token)
+    # As the stage: a token's verification is kept, its expiry checked on every request.
+    if verified is None or verified[2] <= time.time():
+        return None
+    return verified[0], verified[1]
+
+
+@functools.lru_cache(maxsize=4096)
+def _verified(token: str) -> tuple[int, int, float] | None:
     try:
         if jwt.get_unverified_header(token).get("kid") != KEY_ID:
             return None
@@ -167,7 +179,7 @@ def _claims(authorization: str | None) -> tuple[int, int] | None:
         return None
     if not isinstance(subject, str) or not SUBJECT.fullmatch(subject) or int(subject) > MAX_ID:
         return None
-    return int(subject), version
+    return int(subject), version, float(claims["exp"])
 
 
 def _utc(value: datetime) -> datetime:
