@@ -20,13 +20,7 @@ from __future__ import annotations
 import sys
 
 from guide_kit.diffs import OUTPUT, expected_outputs, written_outputs
-
-# Re-exported for `scripts/stage_anchors.py`, which still reads them from here.
-from guide_kit.stage import EXAMPLES as EXAMPLES
-from guide_kit.stage import IGNORED_PARTS as IGNORED_PARTS
-from guide_kit.stage import ROOT as ROOT
-from guide_kit.stage import is_lesson_file as is_lesson_file
-from guide_kit.stage import stage_dirs as stage_dirs
+from guide_kit.paths import ROOT
 
 
 def main() -> int:

@@ -8,9 +8,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
-import stage_anchors
 from pytest_examples import EvalExample, find_examples
 
+from guide_kit import anchors
 from guide_kit.coverage.check import coverage_problems, gate_problems
 from guide_kit.coverage.measure import stage_code_fingerprint
 from guide_kit.coverage.render import write_results
@@ -465,10 +465,10 @@ def test_sections_that_no_page_includes_are_listed_and_removed(tmp_path: Path) -
     # Included from stage 02 only: the section stays in every stage that has the file.
     page.write_text('```python\n--8<-- "examples/02-settings/app.py:used"\n```\n')
     # Every stage is checked, the last one too.
-    stages = stage_anchors.checked_stages(examples)
+    stages = anchors.checked_stages(examples)
 
-    markers = stage_anchors.unused_markers(stages, [page])
-    problems = stage_anchors.describe(markers, root=tmp_path)
+    markers = anchors.unused_markers(stages, [page])
+    problems = anchors.describe(markers, root=tmp_path)
 
     assert [stage.name for stage in stages] == ["01-hello", "02-settings", "03-database"]
     assert problems == [
@@ -478,17 +478,17 @@ def test_sections_that_no_page_includes_are_listed_and_removed(tmp_path: Path) -
         for stage in ("01-hello", "02-settings", "03-database")
         for line, name, lines in ((10, "unused", "10, 17"), (12, "inner", "12, 14"))
     ]
-    stage_anchors.remove_markers(markers)
+    anchors.remove_markers(markers)
     expected = SECTIONS.split("# --8<-- [start:unused]")[0] + ("def unused() -> None:\n    pass\n")
     for name in ("01-hello", "02-settings", "03-database"):
         assert (examples / name / "app.py").read_text() == expected
-    assert stage_anchors.unused_markers(stages, [page]) == []
+    assert anchors.unused_markers(stages, [page]) == []
     # A stage added later is checked as soon as it exists.
     (examples / "04-services").mkdir()
     (examples / "04-services" / "app.py").write_text(SECTIONS)
     assert {
         marker.stage.name
-        for marker in stage_anchors.unused_markers(stage_anchors.checked_stages(examples), [page])
+        for marker in anchors.unused_markers(anchors.checked_stages(examples), [page])
     } == {"04-services"}
 
 

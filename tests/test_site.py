@@ -11,8 +11,6 @@ import pytest
 
 from guide_kit.site import BuiltSite, link_problems, site_pages
 
-pytestmark = pytest.mark.xdist_group("site")
-
 
 def test_strict_build(built_site: BuiltSite) -> None:
     assert built_site.returncode == 0, built_site.output

@@ -36,8 +36,6 @@ from guide_kit.lock import file_lock
 from guide_kit.ports import free_port
 from guide_kit.site import BuiltSite, serve_site, site_pages
 
-pytestmark = pytest.mark.xdist_group("site")
-
 WINDOW = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 # The longest code line that must fit without scrolling: ruff's line length here, plus the

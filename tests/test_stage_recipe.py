@@ -11,9 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import stage_anchors
 from test_docs_guard import prose_files
 
+from guide_kit import anchors
 from guide_kit.paths import CONFIG, DOCS, EXAMPLES
 from guide_kit.recipe import (
     planned_stage_problems,
@@ -61,8 +61,8 @@ def test_no_page_calls_a_stage_that_exists_planned() -> None:
 
 def test_no_stage_keeps_a_section_that_no_page_includes() -> None:
     """Every stage, a new one included, keeps only the snippet sections that a page includes."""
-    stages = stage_anchors.checked_stages()
-    markers = stage_anchors.unused_markers(stages, stage_anchors.default_pages())
+    stages = anchors.checked_stages()
+    markers = anchors.unused_markers(stages, anchors.default_pages())
 
     assert stages == stage_dirs()
-    assert not markers, report(stage_anchors.describe(markers))
+    assert not markers, report(anchors.describe(markers))

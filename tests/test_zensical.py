@@ -26,19 +26,10 @@ from pathlib import Path
 
 import pytest
 
-from kit import (
-    DOCS,
-    ROOT,
-    BuiltSite,
-    copy_stage,
-    link_problems,
-    page_ids,
-    services_required,
-    site_pages,
-)
-from stage_diffs import stage_dirs
-
-pytestmark = pytest.mark.xdist_group("site")
+from guide_kit.browser import services_required
+from guide_kit.paths import DOCS, ROOT
+from guide_kit.site import BuiltSite, link_problems, page_ids, site_pages
+from guide_kit.stage import copy_stage, stage_dirs
 
 RECORD = ROOT / "tests" / "zensical-comparison.txt"
 # What Zensical prints on every build, besides any finding.
