@@ -6,6 +6,9 @@ owner registers and logs in through the stage's API (its password hash and token
 stage's own), and the projects and tasks go straight into the tables that the stage created,
 in a few statements. Only the columns that the rows need are named; the rest take their
 defaults. Statuses go round todo, doing, done, so that every count is in play.
+
+A case that reads one project of a hundred or a thousand tasks makes it through the API
+instead (`fill_project`), one request a task, as a reader's client would.
 """
 
 from __future__ import annotations
@@ -28,6 +31,15 @@ STATUSES = ("todo", "doing", "done")
 # The rows' creation times start here and go up by a second a project, so that the stage's
 # order (created_at, then id) is the order of insertion.
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+# The routes that `fill_project` calls, and the task list that the cases then read: the routes
+# of a case that lists one project's tasks.
+TASK_LIST_ROUTES = (
+    "POST /api/v2/users",
+    "POST /api/v2/auth/token",
+    "POST /api/v2/projects",
+    "POST /api/v2/projects/1/tasks",
+    "GET /api/v2/projects/1/tasks",
+)
 
 
 @dataclass(frozen=True)
@@ -120,6 +132,25 @@ def _task_rows(project_ids: Sequence[int], tasks_each: int) -> list[dict[str, An
             for number in range(tasks_each)
         ]
     return rows
+
+
+def fill_project(url: str, email: str, project: str, tasks: int) -> tuple[dict[str, str], int]:
+    """Register and log in `email` through the stage at `url`, and give them a project.
+
+    The project, named `project`, gets `tasks` tasks, one request each. Returns the auth
+    header and the project's id.
+    """
+    password = secrets.token_urlsafe(16)
+    with httpx.Client(base_url=url, timeout=30) as client:
+        expect(client.post("/api/v2/users", json={"email": email, "password": password}), 201)
+        login = client.post("/api/v2/auth/token", data={"username": email, "password": password})
+        headers = {"Authorization": f"Bearer {expect(login, 200)['access_token']}"}
+        created = client.post("/api/v2/projects", json={"name": project}, headers=headers)
+        project_id = int(expect(created, 201)["id"])
+        path = f"/api/v2/projects/{project_id}/tasks"
+        for number in range(1, tasks + 1):
+            expect(client.post(path, json={"title": f"Task {number}"}, headers=headers), 201)
+    return headers, project_id
 
 
 def expect(response: httpx.Response, status: int) -> dict[str, Any]:

@@ -79,10 +79,35 @@ def documented_settings(stage: Path) -> frozenset[str]:
 
 def probe(python: Path, stage_copy: Path, routes: Sequence[str]) -> dict[str, Any]:
     """Import a stage's app under `python` and report the routes it lacks and its libraries."""
-    env = uv_environment() | {f"{ENV_PREFIX}ENV": "test", "PYTHONDONTWRITEBYTECODE": "1"}
-    finished = run([str(python), "-P", str(PROBE), *routes], cwd=stage_copy, env=env, timeout=120)
+    env = {f"{ENV_PREFIX}ENV": "test", "PYTHONDONTWRITEBYTECODE": "1"}
+    failure = f"{stage_copy.name} cannot be imported"
+    return script_report(
+        python, PROBE, routes, cwd=stage_copy, env=env, timeout=120, failure=failure
+    )
+
+
+def script_report(
+    python: Path,
+    script: Path,
+    arguments: Sequence[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 600,
+    failure: str,
+) -> dict[str, Any]:
+    """Run one of our scripts under `python`, in uv's environment plus `env`; return its report.
+
+    The report is the JSON object on the last line that the script prints.
+
+    Raises:
+        BenchmarkError: The script failed; the message starts with `failure`.
+
+    """
+    command = [str(python), "-P", str(script), *arguments]
+    finished = run(command, cwd=cwd, env=uv_environment() | dict(env or {}), timeout=timeout)
     if finished.returncode != 0:
-        raise BenchmarkError(f"{stage_copy.name} cannot be imported:\n{finished.stderr[-3000:]}")
+        raise BenchmarkError(f"{failure}:\n{finished.stderr[-3000:]}")
     report: dict[str, Any] = json.loads(finished.stdout.strip().splitlines()[-1])
     return report
 

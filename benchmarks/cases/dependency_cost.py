@@ -10,17 +10,14 @@ resolving them costs.
 
 from __future__ import annotations
 
-import json
-import subprocess
 from pathlib import Path
 
 from benchmarks import APPS
 from benchmarks.case import Case, Document, Outcome
 from benchmarks.context import RunContext
-from benchmarks.load import BenchmarkError
 from benchmarks.plots import bar_chart
 from benchmarks.report import notes_and_footer
-from benchmarks.stages import Stage, uv_environment
+from benchmarks.stages import Stage, script_report
 
 APP = APPS / "dependency_cost.py"
 REQUESTS = 2000
@@ -37,18 +34,10 @@ LABELS = {
 def run(context: RunContext, stage: Stage) -> Outcome:
     """Time each route under the stage's interpreter, in one process."""
     requests = SMOKE_REQUESTS if context.smoke else REQUESTS
-    finished = subprocess.run(  # noqa: S603 - our interpreter and script, no shell
-        [str(stage.python), "-P", str(APP), str(requests)],
-        cwd=APPS,
-        env=uv_environment(),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    failure = "dependency_cost failed"
+    cpu: dict[str, float] = script_report(
+        stage.python, APP, [str(requests)], cwd=APPS, timeout=600, failure=failure
     )
-    if finished.returncode != 0:
-        raise BenchmarkError(f"dependency_cost failed:\n{finished.stderr[-3000:]}")
-    cpu: dict[str, float] = json.loads(finished.stdout.strip().splitlines()[-1])
     added = {name: cpu[name] - cpu["none"] for name in cpu}
     return Outcome(
         headline=f"{added['tree']:,.0f} µs",

@@ -11,18 +11,15 @@ but stage 07, which runs under its own.
 
 from __future__ import annotations
 
-import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
 from benchmarks import APPS, EXAMPLES
 from benchmarks.case import Case, Document, Outcome, format_ratio
 from benchmarks.context import RunContext
-from benchmarks.load import BenchmarkError
-from benchmarks.plots import bar_chart
+from benchmarks.profiles import plot_cpu, profile_rows
 from benchmarks.report import notes_and_footer
-from benchmarks.stages import Stage, prepare, uv_environment
+from benchmarks.stages import Stage, prepare, script_report
 
 BEFORE = "07-observability"
 PROFILER = APPS / "profile_health.py"
@@ -67,53 +64,32 @@ def _stage(context: RunContext, name: str) -> Stage:
 
 def _profile(stage: Stage, kind: str, requests: int, context: RunContext) -> dict[str, Any]:
     """Run the profiler under the stage's interpreter and return what it printed."""
-    finished = subprocess.run(  # noqa: S603 - our interpreter and script, no shell
-        [str(stage.python), "-P", str(PROFILER), kind, str(requests)],
+    return script_report(
+        stage.python,
+        PROFILER,
+        [kind, str(requests)],
         cwd=stage.copy if kind == "stage" else APPS,
-        env=uv_environment() | context.stage_settings(stage),
-        capture_output=True,
-        text=True,
+        env=context.stage_settings(stage),
         timeout=600,
-        check=False,
+        failure=f"profiling {stage.name} failed",
     )
-    if finished.returncode != 0:
-        raise BenchmarkError(f"profiling {stage.name} failed:\n{finished.stderr[-3000:]}")
-    result: dict[str, Any] = json.loads(finished.stdout.strip().splitlines()[-1])
-    return result
 
 
 def table(document: Document) -> str:
     """One row per app: its CPU per request, and that time split between the parts."""
-    apps = document["figures"]["apps"]
-    bare = next(iter(apps.values()))["cpu_us"]
-    header = "| app | CPU per request | bare / this | " + " | ".join(PARTS) + " |"
-    lines = [header, "|:--|--:|--:|" + "--:|" * len(PARTS)]
-    for label, figures in apps.items():
-        cpu = figures["cpu_us"]
-        parts = [_microseconds(cpu * figures["shares"][part]) for part in PARTS]
-        cells = [label, _microseconds(cpu), format_ratio(bare / cpu), *parts]
-        lines.append("| " + " | ".join(cells) + " |")
+    lines = profile_rows(document["figures"]["apps"], PARTS, "bare / this")
     return "\n".join(lines) + "\n" + notes_and_footer(document)
 
 
 def plot(document: Document, path: Path) -> None:
     """Draw each app's CPU per request."""
-    apps = document["figures"]["apps"]
-    labels = list(apps)
-    values = [apps[label]["cpu_us"] for label in labels]
-    bar_chart(
+    plot_cpu(
+        document,
         path,
-        labels=labels,
-        values=values,
         colours=["#9e9e9e", "#ff9800", "#3f51b5"],
         title=f"{document['title']}: bare / stage {document['headline']}",
         axis_label="CPU time of one GET /health in µs, in one process (this machine)",
-        value_labels=[_microseconds(value) for value in values],
     )
-
-
-def _microseconds(value: float) -> str:
-    return f"{value:,.0f} µs"
 
 
 CASE = Case(

@@ -15,21 +15,17 @@ database, and the case checks that their bodies are byte-identical. The driver's
 
 from __future__ import annotations
 
-import json
-import secrets
-import subprocess
 from pathlib import Path
 from typing import Any
-
-import httpx
 
 from benchmarks import APPS
 from benchmarks.case import Case, Document, Outcome, format_ratio
 from benchmarks.context import RunContext
 from benchmarks.load import BenchmarkError
-from benchmarks.plots import bar_chart
+from benchmarks.owners import TASK_LIST_ROUTES, fill_project
+from benchmarks.profiles import microseconds, plot_cpu, profile_rows
 from benchmarks.report import notes_and_footer
-from benchmarks.stages import Stage, uv_environment
+from benchmarks.stages import Stage, script_report
 
 PROFILER = APPS / "profile_request.py"
 BARE = "bare_task_list"
@@ -47,20 +43,15 @@ PARTS = (
     "the app's own code",
     "other",
 )
-ROUTES = (
-    "POST /api/v2/users",
-    "POST /api/v2/auth/token",
-    "POST /api/v2/projects",
-    "POST /api/v2/projects/1/tasks",
-    "GET /api/v2/projects/1/tasks",
-)
 
 
 def run(context: RunContext, stage: Stage) -> Outcome:
     """Fill the database through a stage server, then profile both apps, one process each."""
     requests = SMOKE_REQUESTS if context.smoke else REQUESTS
     with context.serve(context.stage_server(stage, "stage, to fill the database")) as (server,):
-        headers, project_id = _fill(server.url, context.run_id)
+        email = f"profile-{context.run_id}@example.com"
+        auth, project_id = fill_project(server.url, email, "Profile", TASKS)
+        headers = [f"{name}: {value}" for name, value in auth.items()]
     arguments = [str(requests), "GET", LIST.format(project_id=project_id), *headers]
     bare_env = {
         "BENCH_APP_DATABASE_URL": context.database.url,
@@ -103,37 +94,6 @@ def _note(requests: int) -> str:
     )
 
 
-def _fill(url: str, run_id: str) -> tuple[list[str], int]:
-    """Register, log in, make a project of `TASKS` tasks; return the auth header and its id."""
-    email, password = f"profile-{run_id}@example.com", secrets.token_urlsafe(16)
-    with httpx.Client(base_url=url, timeout=30) as client:
-        _json(client.post("/api/v2/users", json={"email": email, "password": password}), 201)
-        login = client.post("/api/v2/auth/token", data={"username": email, "password": password})
-        headers = {"Authorization": f"Bearer {_json(login, 200)['access_token']}"}
-        project = client.post("/api/v2/projects", json={"name": "Profile"}, headers=headers)
-        project_id = int(_json(project, 201)["id"])
-        path = f"/api/v2/projects/{project_id}/tasks"
-        for number in range(1, TASKS + 1):
-            _json(client.post(path, json={"title": f"Task {number}"}, headers=headers), 201)
-    return [f"{name}: {value}" for name, value in headers.items()], project_id
-
-
-def _json(response: httpx.Response, status: int) -> dict[str, Any]:
-    """Return the body of a response that has the expected status.
-
-    Raises:
-        BenchmarkError: It has another.
-
-    """
-    if response.status_code != status:
-        raise BenchmarkError(
-            f"{response.request.method} {response.request.url.path} answered "
-            f"{response.status_code}, not {status}: {response.text[:500]}"
-        )
-    body: dict[str, Any] = response.json()
-    return body
-
-
 def _profile(stage: Stage, arguments: list[str], cwd: Path, env: dict[str, str]) -> dict[str, Any]:
     """Run the profiler under the stage's interpreter and return what it printed.
 
@@ -141,19 +101,10 @@ def _profile(stage: Stage, arguments: list[str], cwd: Path, env: dict[str, str])
         BenchmarkError: The profiler failed.
 
     """
-    finished = subprocess.run(  # noqa: S603 - our interpreter and script, no shell
-        [str(stage.python), "-P", str(PROFILER), *arguments],
-        cwd=cwd,
-        env=uv_environment() | env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
+    failure = f"profiling {arguments[0]} failed"
+    return script_report(
+        stage.python, PROFILER, arguments, cwd=cwd, env=env, timeout=900, failure=failure
     )
-    if finished.returncode != 0:
-        raise BenchmarkError(f"profiling {arguments[0]} failed:\n{finished.stderr[-3000:]}")
-    result: dict[str, Any] = json.loads(finished.stdout.strip().splitlines()[-1])
-    return result
 
 
 def _same_answers(bare: dict[str, Any], stage: dict[str, Any]) -> None:
@@ -176,19 +127,11 @@ def table(document: Document) -> str:
     """One row per app: its CPU per request, and that time split between the parts."""
     figures = document["figures"]
     apps = figures["apps"]
-    bare = next(iter(apps.values()))["cpu_us"]
-    header = "| app | CPU per request | one function / this | " + " | ".join(PARTS) + " |"
-    lines = [header, "|:--|--:|--:|" + "--:|" * len(PARTS)]
-    for label, app in apps.items():
-        cpu = app["cpu_us"]
-        parts = [_microseconds(cpu * app["shares"].get(part, 0.0)) for part in PARTS]
-        lines.append(
-            "| " + " | ".join([label, _microseconds(cpu), format_ratio(bare / cpu), *parts]) + " |"
-        )
+    lines = profile_rows(apps, PARTS, "one function / this")
     stage_cpu = list(apps.values())[-1]["cpu_us"]
     edge = (
         f"\nThe edge (the stage's middleware and its access line) costs"
-        f" {_microseconds(figures['edge_cpu_us'])} of the stage's {_microseconds(stage_cpu)}"
+        f" {microseconds(figures['edge_cpu_us'])} of the stage's {microseconds(stage_cpu)}"
         f" per request on this read: {figures['edge_share']:.1%}.\n"
     )
     return "\n".join(lines) + "\n" + edge + "\n" + notes_and_footer(document)
@@ -196,22 +139,13 @@ def table(document: Document) -> str:
 
 def plot(document: Document, path: Path) -> None:
     """Draw each app's CPU per request."""
-    apps = document["figures"]["apps"]
-    labels = list(apps)
-    values = [apps[label]["cpu_us"] for label in labels]
-    bar_chart(
+    plot_cpu(
+        document,
         path,
-        labels=labels,
-        values=values,
         colours=["#9e9e9e", "#3f51b5"],
         title=f"{document['title']}: one function / stage {document['headline']}",
         axis_label="CPU time of one list of 100 tasks in µs, in one process (this machine)",
-        value_labels=[_microseconds(value) for value in values],
     )
-
-
-def _microseconds(value: float) -> str:
-    return f"{value:,.0f} µs"
 
 
 CASE = Case(
@@ -219,7 +153,7 @@ CASE = Case(
     title="Where a real read's time goes",
     question="Which parts of the code does the list of 100 tasks spend its CPU in?",
     target="the profile is shown; the structure's target is `task_list`'s",
-    routes=ROUTES,
+    routes=TASK_LIST_ROUTES,
     apps=(BARE, "profile_request"),
     run=run,
     table=table,

@@ -10,14 +10,13 @@ ORM objects, response models and the edge, against `benchmarks/apps/bare_task_li
 from __future__ import annotations
 
 import json
-import secrets
-from typing import Any
 
 import httpx
 
 from benchmarks.case import Case, Outcome, ratio_outcome
 from benchmarks.context import RunContext
 from benchmarks.load import BenchmarkError, Target, compare
+from benchmarks.owners import TASK_LIST_ROUTES, expect, fill_project
 from benchmarks.plots import comparison_plot
 from benchmarks.report import comparison_table
 from benchmarks.sql import gist, statements_of
@@ -26,13 +25,6 @@ from benchmarks.stages import Stage
 TASKS = 100
 MINIMUM = 0.9
 LIST = "/api/v2/projects/{project_id}/tasks?limit=100"
-ROUTES = (
-    "POST /api/v2/users",
-    "POST /api/v2/auth/token",
-    "POST /api/v2/projects",
-    "POST /api/v2/projects/1/tasks",
-    "GET /api/v2/projects/1/tasks",
-)
 
 
 def run(context: RunContext, stage: Stage) -> Outcome:
@@ -44,7 +36,8 @@ def run(context: RunContext, stage: Stage) -> Outcome:
     }
     bare = context.app_server(stage, "bare_task_list", "one-function app", env=app_env)
     with context.serve(staged, bare) as (stage_server, bare_server):
-        headers, project_id = _fill(stage_server.url, context.run_id)
+        email = f"benchmark-{context.run_id}@example.com"
+        headers, project_id = fill_project(stage_server.url, email, "Benchmark", TASKS)
         path = LIST.format(project_id=project_id)
         bodies = _same_bodies(bare_server.url + path, stage_server.url + path, headers)
         statements = _same_statements(context, stage, path, headers, app_env)
@@ -69,33 +62,6 @@ def run(context: RunContext, stage: Stage) -> Outcome:
     )
 
 
-def _fill(url: str, run_id: str) -> tuple[dict[str, str], int]:
-    """Register, log in, and create a project with its tasks; return the auth header and id."""
-    email, password = f"benchmark-{run_id}@example.com", secrets.token_urlsafe(16)
-    with httpx.Client(base_url=url, timeout=30) as client:
-        _expect(client.post("/api/v2/users", json={"email": email, "password": password}), 201)
-        login = client.post("/api/v2/auth/token", data={"username": email, "password": password})
-        headers = {"Authorization": f"Bearer {_expect(login, 200)['access_token']}"}
-        project = client.post("/api/v2/projects", json={"name": "Benchmark"}, headers=headers)
-        project_id = int(_expect(project, 201)["id"])
-        for number in range(1, TASKS + 1):
-            task = {"title": f"Task {number}"}
-            _expect(
-                client.post(f"/api/v2/projects/{project_id}/tasks", json=task, headers=headers), 201
-            )
-    return headers, project_id
-
-
-def _expect(response: httpx.Response, status: int) -> dict[str, Any]:
-    if response.status_code != status:
-        raise BenchmarkError(
-            f"{response.request.method} {response.request.url.path} answered "
-            f"{response.status_code}, not {status}: {response.text[:500]}"
-        )
-    body: dict[str, Any] = response.json()
-    return body
-
-
 def _same_bodies(bare_url: str, stage_url: str, headers: dict[str, str]) -> str:
     """Return how the two answers compare: "byte-identical" or "identical after parsing".
 
@@ -105,7 +71,7 @@ def _same_bodies(bare_url: str, stage_url: str, headers: dict[str, str]) -> str:
     """
     bare, staged = (httpx.get(url, headers=headers, timeout=30) for url in (bare_url, stage_url))
     for response in (bare, staged):
-        _expect(response, 200)
+        expect(response, 200)
     if len(staged.json()["items"]) != TASKS:
         raise BenchmarkError(f"the stage listed {len(staged.json()['items'])} tasks, not {TASKS}")
     if bare.content == staged.content:
@@ -147,7 +113,7 @@ CASE = Case(
     title="Authenticated list of 100 tasks",
     question="What does the structure cost on a real read, against one function doing the same?",
     target=f"stage / one function ≥ {MINIMUM}x (the structure costs at most 10%)",
-    routes=ROUTES,
+    routes=TASK_LIST_ROUTES,
     apps=("bare_task_list",),
     run=run,
     table=comparison_table,

@@ -21,21 +21,20 @@ stage's environment is not changed, and both sides keep the same FastAPI, pydant
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
-import subprocess
 from pathlib import Path
-from typing import Any
 
 import httpx
 
 from benchmarks.case import Case, Outcome, ratio_outcome
 from benchmarks.context import RunContext
 from benchmarks.load import BenchmarkError, Target, compare
+from benchmarks.owners import TASK_LIST_ROUTES, expect, fill_project
 from benchmarks.plots import comparison_plot
 from benchmarks.report import comparison_table
 from benchmarks.sql import gist, statements_of
 from benchmarks.stages import Stage, uv_environment
+from guide_kit.process import run as run_command
 
 TASKS = 1_000
 SMOKE_TASKS = 120  # more than a page, so that both sides have more to list
@@ -44,13 +43,6 @@ MINIMUM = 2.5
 PSYCOPG = ("psycopg==3.2.13", "psycopg-binary==3.2.13")
 STAGE_LIST = "/api/v2/projects/{project_id}/tasks?limit=100"
 TEMPLATE_LIST = "/api/v2/projects/{project_id}/tasks?skip=0&limit=100"
-ROUTES = (
-    "POST /api/v2/users",
-    "POST /api/v2/auth/token",
-    "POST /api/v2/projects",
-    "POST /api/v2/projects/1/tasks",
-    "GET /api/v2/projects/1/tasks",
-)
 
 
 def run(context: RunContext, stage: Stage) -> Outcome:
@@ -60,7 +52,8 @@ def run(context: RunContext, stage: Stage) -> Outcome:
     staged = context.stage_server(stage, f"stage {stage.name}")
     template = context.app_server(stage, "template_task_list", "template-style app", env=app_env)
     with context.serve(staged, template) as (stage_server, template_server):
-        headers, project_id = _fill(stage_server.url, context.run_id, tasks)
+        email = f"template-{context.run_id}@example.com"
+        headers, project_id = fill_project(stage_server.url, email, "Template", tasks)
         stage_url = stage_server.url + STAGE_LIST.format(project_id=project_id)
         template_path = TEMPLATE_LIST.format(project_id=project_id)
         _same_tasks(stage_url, template_server.url + template_path, headers, tasks)
@@ -127,48 +120,11 @@ def _psycopg(context: RunContext, stage: Stage) -> Path:
     if uv is None:
         raise BenchmarkError("uv is needed to install psycopg for the template-style app")
     command = [uv, "pip", "install", "--quiet", "--no-deps", "--python", str(stage.python)]
-    finished = subprocess.run(  # noqa: S603 - uv, fixed arguments, no shell
-        [*command, "--target", str(target), *PSYCOPG],
-        env=uv_environment(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    command += ["--target", str(target), *PSYCOPG]
+    finished = run_command(command, cwd=context.workdir, env=uv_environment(), timeout=300)
     if finished.returncode != 0:
         raise BenchmarkError(f"installing psycopg failed:\n{finished.stderr[-3000:]}")
     return target
-
-
-def _fill(url: str, run_id: str, tasks: int) -> tuple[dict[str, str], int]:
-    """Register, log in, and create a project of `tasks` tasks; return the auth header and id."""
-    email, password = f"template-{run_id}@example.com", secrets.token_urlsafe(16)
-    with httpx.Client(base_url=url, timeout=30) as client:
-        _json(client.post("/api/v2/users", json={"email": email, "password": password}), 201)
-        login = client.post("/api/v2/auth/token", data={"username": email, "password": password})
-        headers = {"Authorization": f"Bearer {_json(login, 200)['access_token']}"}
-        project = client.post("/api/v2/projects", json={"name": "Template"}, headers=headers)
-        project_id = int(_json(project, 201)["id"])
-        path = f"/api/v2/projects/{project_id}/tasks"
-        for number in range(1, tasks + 1):
-            _json(client.post(path, json={"title": f"Task {number}"}, headers=headers), 201)
-    return headers, project_id
-
-
-def _json(response: httpx.Response, status: int) -> dict[str, Any]:
-    """Return the body of a response that has the expected status.
-
-    Raises:
-        BenchmarkError: It has another.
-
-    """
-    if response.status_code != status:
-        raise BenchmarkError(
-            f"{response.request.method} {response.request.url.path} answered "
-            f"{response.status_code}, not {status}: {response.text[:500]}"
-        )
-    body: dict[str, Any] = response.json()
-    return body
 
 
 def _same_tasks(stage_url: str, template_url: str, headers: dict[str, str], tasks: int) -> None:
@@ -178,8 +134,8 @@ def _same_tasks(stage_url: str, template_url: str, headers: dict[str, str], task
         BenchmarkError: They list different tasks, or either answers wrongly.
 
     """
-    staged = _json(httpx.get(stage_url, headers=headers, timeout=30), 200)
-    template = _json(httpx.get(template_url, headers=headers, timeout=30), 200)
+    staged = expect(httpx.get(stage_url, headers=headers, timeout=30), 200)
+    template = expect(httpx.get(template_url, headers=headers, timeout=30), 200)
     listed = [
         [(task["id"], task["title"]) for task in page]
         for page in (staged["items"], template["data"])
@@ -211,7 +167,7 @@ CASE = Case(
     title="The list of 100 tasks, against the template's way",
     question="How much faster is the guide's keyset list than a sync count + offset list?",
     target=f"stage / template-style ≥ {MINIMUM}x",
-    routes=ROUTES,
+    routes=TASK_LIST_ROUTES,
     apps=("template_task_list",),
     run=run,
     table=comparison_table,
