@@ -12,8 +12,10 @@ import json
 import shutil
 import statistics
 import subprocess
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
@@ -179,6 +181,18 @@ def sample_of(latencies: Sequence[float], elapsed: float, errors: int = 0) -> Sa
         max_ms=ordered[-1] * 1000,
         errors=errors,
     )
+
+
+@contextmanager
+def on_a_thread(work: Callable[[], None], stop: threading.Event) -> Iterator[None]:
+    """Run `work` on a daemon thread while the block runs; then set `stop` and wait for it."""
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def percentile(ordered: Sequence[float], percent: float) -> float:

@@ -22,7 +22,7 @@ import httpx
 
 from benchmarks.case import Case, Document, Outcome
 from benchmarks.context import MAX_BODY_SIZE, RunContext
-from benchmarks.load import BenchmarkError, percentile
+from benchmarks.load import BenchmarkError, on_a_thread, percentile
 from benchmarks.plots import bar_chart
 from benchmarks.report import format_figure, notes_and_footer
 from benchmarks.stages import Stage
@@ -106,13 +106,8 @@ class HealthProbe:
     @contextmanager
     def running(self) -> Iterator[HealthProbe]:
         """Probe while the block runs."""
-        thread = threading.Thread(target=self.run, daemon=True)
-        thread.start()
-        try:
+        with on_a_thread(self.run, self._stop):
             yield self
-        finally:
-            self._stop.set()
-            thread.join()
 
 
 def run(context: RunContext, stage: Stage) -> Outcome:

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from benchmarks.case import Case, Outcome, ratio_outcome
 from benchmarks.context import RunContext
-from benchmarks.load import Target, compare
+from benchmarks.load import Target, compare, on_a_thread
 from benchmarks.plots import comparison_plot
 from benchmarks.report import comparison_table
 from benchmarks.stages import Stage
@@ -68,13 +68,8 @@ class ConnectionSplit:
             while not self._stop.wait(SAMPLE_SECONDS):
                 self.sample()
 
-        thread = threading.Thread(target=loop, daemon=True)
-        thread.start()
-        try:
+        with on_a_thread(loop, self._stop):
             yield self
-        finally:
-            self._stop.set()
-            thread.join()
 
     def describe(self) -> str:
         """Say how unevenly the connections were split, or nothing without samples."""
