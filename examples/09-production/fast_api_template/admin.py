@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from fast_api_template.config import ConfigurationError, Settings, load_settings
-from fast_api_template.core.cache import create_cache
+from fast_api_template.core.cache import close_cache, create_cache
 from fast_api_template.core.rate_limit import LoginThrottle, create_storage
 from fast_api_template.core.security import Passwords
 from fast_api_template.db import create_engine, create_session_factory, transaction
@@ -89,7 +89,7 @@ async def run(arguments: argparse.Namespace, settings: Settings) -> str:
             await auth.logout_everywhere(user)
             return f"ended every session of {user.email}"
     finally:
-        await cache.close()
+        await close_cache(cache)
         await engine.dispose()
 
 

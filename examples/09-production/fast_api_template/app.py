@@ -20,7 +20,7 @@ from fast_api_template.api.v1.router import router as v1_router
 from fast_api_template.api.v2.router import router as v2_router
 from fast_api_template.api.versioning import Deprecation, add_version_docs
 from fast_api_template.config import ConfigurationError, Environment, Settings, get_settings
-from fast_api_template.core.cache import create_cache
+from fast_api_template.core.cache import close_cache, create_cache
 from fast_api_template.core.headers import SecurityHeaders
 from fast_api_template.core.jobs import create_broker
 from fast_api_template.core.logging import configure_logging
@@ -62,7 +62,7 @@ async def lifespan(app: FastAPI, *, settings: Settings) -> AsyncIterator[None]:
         yield
     finally:
         await broker.shutdown()
-        await cache.close()
+        await close_cache(cache)
         await engine.dispose()
 
 

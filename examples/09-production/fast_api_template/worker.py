@@ -21,7 +21,7 @@ from sqlalchemy import text
 from taskiq import AsyncBroker, TaskiqEvents, TaskiqState
 
 from fast_api_template.config import ConfigurationError, Settings, env_var_name, get_settings
-from fast_api_template.core.cache import create_cache
+from fast_api_template.core.cache import close_cache, create_cache
 from fast_api_template.core.jobs import EXPORT_PROJECT, create_broker
 from fast_api_template.core.logging import configure_logging
 from fast_api_template.db import (
@@ -160,7 +160,7 @@ def create_worker_broker(settings: Settings) -> AsyncBroker:
         logger.info("worker_started", queue=f"{settings.redis.key_prefix}:jobs")
 
     async def close_pool(_state: TaskiqState) -> None:
-        await cache.close()
+        await close_cache(cache)
         await engine.dispose()
 
     broker.add_event_handler(TaskiqEvents.WORKER_STARTUP, open_pool)

@@ -1,5 +1,6 @@
 """The cache's breaker: a failed call to Redis is a miss, and Redis is skipped for a while."""
 
+import pickle
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -7,9 +8,18 @@ import anyio
 import pytest
 from cashews import Command
 from cashews.backends.memory import Memory
+from conftest import key_prefix, redis_url
+from faults import Mode, faulty_proxy
 from redis.exceptions import TimeoutError as RedisTimeout
 
-from fast_api_template.core.cache import Breaker, as_a_miss
+from fast_api_template.config import RedisSettings, Settings
+from fast_api_template.core.cache import (
+    Breaker,
+    as_a_miss,
+    close_cache,
+    create_cache,
+    get_together,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -71,3 +81,46 @@ def test_each_command_answers_as_an_empty_cache(
 
 def test_a_read_of_many_keys_answers_a_miss_for_each() -> None:
     assert as_a_miss(Command.GET_MANY, {}, keys=3) == (None, None, None)
+
+
+async def test_many_keys_read_what_cashews_wrote_as_cashews_reads_it() -> None:
+    # The cached read's MGET goes around cashews: it must agree with cashews on every value.
+    redis = RedisSettings(url=redis_url(), key_prefix=key_prefix())
+    cache = create_cache(Settings(env="test", redis=redis))
+    keys = [f"{redis.key_prefix}:{name}" for name in ("bytes", "counter", "pickle", "none")]
+    try:
+        await cache.set(keys[0], b'0\n[{"id": 1}]')
+        await cache.incr(keys[1])
+        await cache.set_raw(keys[2], pickle.dumps({"id": 1}))
+
+        ours = await get_together(cache, *keys)
+        theirs = await cache.get_many(*keys)
+    finally:
+        for key in keys:
+            await cache.delete(key)
+        await close_cache(cache)
+
+    assert ours == theirs == (b'0\n[{"id": 1}]', 1, None, None)
+
+
+@pytest.mark.parametrize("fault", ["refuse", "hang"])
+async def test_many_keys_with_redis_down_are_misses_and_open_the_breaker(fault: Mode) -> None:
+    async with faulty_proxy(redis_url()) as proxy:
+        redis = RedisSettings(url=proxy.url(redis_url()), key_prefix=key_prefix(), timeout=0.5)
+        cache = create_cache(Settings(env="test", redis=redis))
+        key = f"{redis.key_prefix}:bytes"
+        await cache.set(key, b"kept")
+        try:
+            up = await get_together(cache, key)
+            await proxy.set_mode(fault)
+            down = await get_together(cache, key)
+            started = anyio.current_time()
+            skipped = await get_together(cache, key)  # the breaker is open: no wait at all
+            waited = anyio.current_time() - started
+        finally:
+            await proxy.set_mode("pass")
+            await cache.delete(key)
+            await close_cache(cache)
+
+    assert (up, down, skipped) == ((b"kept",), (None,), (None,))
+    assert waited < redis.timeout

@@ -21,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from statements import queries, recorded_statements
 
 from fast_api_template.config import CacheSettings, RedisSettings, Settings
-from fast_api_template.core.cache import create_cache
+from fast_api_template.core.cache import close_cache, create_cache
 from fast_api_template.db import SessionFactory, create_session_factory, transaction
 from fast_api_template.models import Project, Task, User
 from fast_api_template.models.domain.task import TaskStatus
@@ -254,7 +254,7 @@ async def redis_cache() -> AsyncIterator[tuple[Settings, Cache]]:
     cache = create_cache(settings)
     yield settings, cache
     await cache.delete_match(f"{settings.redis.key_prefix}:*")
-    await cache.close()
+    await close_cache(cache)
 
 
 async def test_a_write_in_one_process_refreshes_the_others(
@@ -276,7 +276,7 @@ async def test_a_write_in_one_process_refreshes_the_others(
     await forget_changed(session, cache, namespace=namespace)  # this process wrote
 
     assert [s.todo for s in await theirs.first(10)] == [1]
-    await other_process.close()
+    await close_cache(other_process)
 
 
 @pytest.mark.parametrize("fault", ["refuse", "hang"])
@@ -305,7 +305,7 @@ async def test_with_redis_down_reads_go_to_the_database(
             started = time.monotonic()
             again = await service.first(10)
             second_wait = time.monotonic() - started
-        await cache.close()
+        await close_cache(cache)
 
     assert down == again == up
     assert len(queries(statements)) == 2  # both answered from the database
@@ -394,7 +394,7 @@ async def planted_cache(request: pytest.FixtureRequest) -> AsyncIterator[tuple[C
     async with Redis.from_url(redis_url()) as writer:
         yield cache, settings.redis.key_prefix, writer.set
     await cache.delete_match(f"{settings.redis.key_prefix}:*")
-    await cache.close()
+    await close_cache(cache)
 
 
 def cache_warnings(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
