@@ -1,7 +1,7 @@
 """The database: one engine per app, one session and one transaction per unit of work."""
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any, Final
 
 from sqlalchemy import event, exc, text
@@ -205,6 +205,35 @@ async def transaction(session_factory: SessionFactory) -> AsyncIterator[AsyncSes
 
 
 # --8<-- [end:transaction]
+
+
+class LazyUnitOfWork:
+    """A unit of work (`transaction`) that opens when first asked for its session.
+
+    For a read that may need no database at all, such as a cached one: nothing is opened
+    unless a step of it misses the cache, and the steps that miss share one transaction.
+    """
+
+    def __init__(self, session_factory: SessionFactory) -> None:
+        self._session_factory = session_factory
+        self._stack = AsyncExitStack()
+        self._session: AsyncSession | None = None
+
+    async def session(self) -> AsyncSession:
+        """Return the unit's session, opening its transaction on the first call."""
+        if self._session is None:
+            self._session = await self._stack.enter_async_context(
+                transaction(self._session_factory)
+            )
+        return self._session
+
+    async def __aenter__(self) -> "LazyUnitOfWork":
+        """Open nothing yet."""
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        """Commit the transaction if one was opened, or roll it back if the block raised."""
+        await self._stack.__aexit__(*exc_info)  # type: ignore[arg-type]
 
 
 # --8<-- [start:on_commit]

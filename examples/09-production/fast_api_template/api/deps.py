@@ -32,7 +32,7 @@ from fast_api_template.core.errors import (
 from fast_api_template.core.jobs import BrokerQueue
 from fast_api_template.core.rate_limit import LoginThrottle
 from fast_api_template.core.security import AccessClaims, Passwords, decode_access_token
-from fast_api_template.db import SessionFactory, transaction
+from fast_api_template.db import LazyUnitOfWork, SessionFactory, transaction
 from fast_api_template.models import User
 from fast_api_template.models.base import MAX_ID, utc_now
 from fast_api_template.schemas.fields import Storable
@@ -209,7 +209,11 @@ class Caller:
 
 
 async def authorize(
-    request: Request, claims: AccessClaims, resources: Resources, *also: str
+    request: Request,
+    claims: AccessClaims,
+    resources: Resources,
+    *also: str,
+    unit: LazyUnitOfWork,
 ) -> tuple[Caller, tuple[object, ...]]:
     """Check the caller's cached standing, and read the keys `also` in the same round trip.
 
@@ -217,7 +221,8 @@ async def authorize(
     everywhere), without a query while the standing is cached. One round trip to the
     cache costs more than the rest of such a read: a route reads what it needs with it.
 
-    Returns the caller, and what the cache holds under `also`, in order.
+    A standing that is not cached is read in `unit`, the route's unit of work, which opens
+    only then. Returns the caller, and what the cache holds under `also`, in order.
 
     Raises:
         InvalidTokenError: As for `CurrentUser` (401).
@@ -234,7 +239,7 @@ async def authorize(
         cache=resources.cache,
         namespace=namespace,
         ttl_seconds=settings.cache.standing_seconds,
-        sessions=resources.session_factory,
+        session=unit.session,
     )
     if found is None:
         raise InvalidTokenError("The access token is invalid.")

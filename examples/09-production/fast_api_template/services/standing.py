@@ -17,6 +17,7 @@ increment was lost to a Redis outage.
 
 import contextlib
 import functools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -24,10 +25,11 @@ from cashews import Cache
 from pydantic import TypeAdapter
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, UOWTransaction
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from fast_api_template.config import Settings
 from fast_api_template.core.cache import read_counter
-from fast_api_template.db import SessionFactory, on_commit, transaction
+from fast_api_template.db import on_commit
 from fast_api_template.models import User
 from fast_api_template.services.auth import can_sign_in
 from fast_api_template.services.summaries import SummaryCache
@@ -63,7 +65,7 @@ async def standing_of(
     cache: Cache,
     namespace: str,
     ttl_seconds: int,
-    sessions: SessionFactory,
+    session: Callable[[], Awaitable[AsyncSession]],
 ) -> Standing | None:
     """Return a user's standing: the cached one if current, else from their row (then kept).
 
@@ -74,7 +76,8 @@ async def standing_of(
         cache: Where a standing read from the row is kept.
         namespace: The start of every key.
         ttl_seconds: The longest that a kept standing is used.
-        sessions: Where the row is read on a miss.
+        session: Gives the session that reads the row on a miss (the caller's unit of
+            work, opened only then: see `db.LazyUnitOfWork`).
 
     Returns None when there is no such user.
 
@@ -85,7 +88,7 @@ async def standing_of(
     # Current only if written under the counter's generation.
     if generation is not None and cached is not None and cached.generation == generation:
         return cached
-    standing = await _load(sessions, user_id, generation or 0)
+    standing = await _load(await session(), user_id, generation or 0)
     if standing is not None and generation is not None:
         key = entry_key(namespace, user_id)
         await cache.set(key, STANDINGS.dump_json(standing), expire=ttl_seconds)
@@ -110,9 +113,8 @@ def _decode(stored: object) -> Standing | None:
         return None
 
 
-async def _load(sessions: SessionFactory, user_id: int, generation: int) -> Standing | None:
-    async with transaction(sessions) as session:
-        user = await session.get(User, user_id)
+async def _load(session: AsyncSession, user_id: int, generation: int) -> Standing | None:
+    user = await session.get(User, user_id)
     if user is None or user.id is None:
         return None
     return Standing(

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import TypeAdapter
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from fast_api_template.api.deps import (
     UNAUTHORIZED,
@@ -25,7 +26,7 @@ from fast_api_template.api.http_cache import (
     signing_key,
 )
 from fast_api_template.core.cache import read_counter
-from fast_api_template.db import transaction
+from fast_api_template.db import LazyUnitOfWork
 from fast_api_template.models.domain.project import NAME_MAX_LENGTH
 from fast_api_template.schemas.fields import Storable
 from fast_api_template.schemas.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorPage
@@ -83,18 +84,21 @@ async def list_project_summaries(
     """
     namespace = resources.settings.redis.key_prefix
     keys = generation_key(namespace, claims.user_id), answer_key(namespace, claims.user_id, limit)
-    # One round trip to the cache: the caller's standing, and the answer with its generation.
-    caller, (counter, stored) = await authorize(request, claims, resources, *keys)
-    generation = read_counter(keys[0], counter)
-    key = signing_key(resources.settings.security.secret_key.get_secret_value())
-    answer = None if generation is None else ANSWERS.decode(stored, generation, key=key)
-    if answer is None:
-        answer = await fill_summaries(resources, caller.user_id, limit, generation)
+    # Opened only if the standing or the answer misses; then both misses share it.
+    async with LazyUnitOfWork(resources.session_factory) as unit:
+        # One round trip to the cache: the caller's standing, the answer with its generation.
+        caller, (counter, stored) = await authorize(request, claims, resources, *keys, unit=unit)
+        generation = read_counter(keys[0], counter)
+        key = signing_key(resources.settings.security.secret_key.get_secret_value())
+        answer = None if generation is None else ANSWERS.decode(stored, generation, key=key)
+        if answer is None:
+            session = await unit.session()
+            answer = await fill_summaries(resources, session, caller.user_id, limit, generation)
     return answer.respond(if_none_match)
 
 
 async def fill_summaries(
-    resources: Resources, owner_id: int, limit: int, generation: int | None
+    resources: Resources, session: AsyncSession, owner_id: int, limit: int, generation: int | None
 ) -> Answer:
     """Answer from the database, and keep the answer under `generation` (if it is known).
 
@@ -103,14 +107,13 @@ async def fill_summaries(
     """
     cache, settings = resources.cache, resources.settings
     namespace = settings.redis.key_prefix
-    async with transaction(resources.session_factory) as session:
-        summaries = await SummaryService(
-            session,
-            cache,
-            owner_id=owner_id,
-            ttl_seconds=settings.cache.ttl_seconds,
-            namespace=namespace,
-        ).first(limit)
+    summaries = await SummaryService(
+        session,
+        cache,
+        owner_id=owner_id,
+        ttl_seconds=settings.cache.ttl_seconds,
+        namespace=namespace,
+    ).first(limit)
     answer = ANSWERS.make([_read(summary) for summary in summaries])
     if generation is not None:
         key = signing_key(settings.security.secret_key.get_secret_value())
