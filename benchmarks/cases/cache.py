@@ -115,8 +115,7 @@ def _counted_note(counted: Mapping[str, float | None]) -> str:
         f"PostgreSQL's own counters (pg_stat_database), over {COUNTED} requests of each side:"
         f" {off:.2f} transactions per request with the cache off, {on:.2f} with it on (the"
         " pool's check of a connection as it leaves the pool is one more). Every statement"
-        " runs in a transaction, so a side that adds none ran no SQL. With the cache off,"
-        " the caller's standing is read in a transaction of its own, before the summaries."
+        " runs in a transaction, so a side that adds none ran no SQL."
     )
 
 
