@@ -60,6 +60,9 @@ from benchmarks.servers import ServerSpec
 from benchmarks.stages import Stage, uv_environment
 
 TASKS = 2000
+# One user makes a few hundred exports in a run; the stage holds ten per user by default
+# (from stage 08, a quota against a flood of jobs), which would refuse the rest with a 429.
+QUOTA = {"JOBS__EXPORTS_PER_USER": "1000"}
 APP = "export_in_request"
 QUEUED_PATH = "/api/v2/projects/{project_id}/exports"
 INLINE_PATH = "/api/v2/projects/{project_id}/export.csv"
@@ -208,7 +211,7 @@ class ExportClient:
 
 def run(context: RunContext, stage: Stage) -> Outcome:
     """Make the project, check that both sides give the same CSV, then measure them in turn."""
-    queued_spec = context.stage_server(stage, f"stage {stage.name}, queued")
+    queued_spec = context.stage_server(stage, f"stage {stage.name}, queued", settings=QUOTA)
     inline_spec = _inline_server(context, stage)
     with context.serve(queued_spec, inline_spec) as (server, inline_server):
         email = f"background-{context.run_id}@example.com"

@@ -24,7 +24,10 @@ from benchmarks.stages import Stage, prepare, script_report
 BEFORE = "07-observability"
 PROFILER = APPS / "profile_health.py"
 REQUESTS = 3000
-SMOKE_REQUESTS = 200  # when run with --smoke --only edge_profile
+SMOKE_REQUESTS = 200
+# Processes of each app, in turn.
+TURNS = 3
+SMOKE_TURNS = 1  # when run with --smoke --only edge_profile
 PARTS = ("the app's middleware", "the access line (logging)", "FastAPI and Starlette", "other")
 
 
@@ -33,22 +36,31 @@ def run(context: RunContext, stage: Stage) -> Outcome:
     requests = SMOKE_REQUESTS if context.smoke else REQUESTS
     before = _stage(context, BEFORE)
     apps = {
-        "bare FastAPI `/health`, one file": _profile(stage, "bare", requests, context),
-        f"stage `{before.name}`, five layers": _profile(before, "stage", requests, context),
-        f"stage `{stage.name}`, two layers": _profile(stage, "stage", requests, context),
+        "bare FastAPI `/health`, one file": (stage, "bare"),
+        f"stage `{before.name}`, five layers": (before, "stage"),
+        f"stage `{stage.name}`, two layers": (stage, "stage"),
     }
-    bare, *_, measured = apps.values()
+    profiles: dict[str, dict[str, Any]] = {}
+    # The apps take turns, a process each time, and each keeps its fastest process: a machine
+    # whose speed drifts over a minute would otherwise favour whichever ran first.
+    for _ in range(SMOKE_TURNS if context.smoke else TURNS):
+        for label, (app_stage, kind) in apps.items():
+            report = _profile(app_stage, kind, requests, context)
+            if label not in profiles or report["cpu_us"] < profiles[label]["cpu_us"]:
+                profiles[label] = report
+    bare, *_, measured = profiles.values()
     ratio = bare["cpu_us"] / measured["cpu_us"]
     note = (
         "CPU time of one request in one process, the app called as ASGI without a server or"
-        f" network: the best of five rounds of {requests:,} requests. Its split between the"
+        f" network: the best of five rounds of {requests:,} requests, in the best of {TURNS}"
+        " processes of each app, the apps taking turns. Its split between the"
         " parts of the code comes from a profiled round (the profiler slows every part, so"
         " only the shares are taken from it). A server adds the same work to every app:"
         " parsing the request, writing the answer and, for the stages, writing the access line."
     )
     return Outcome(
         headline=format_ratio(ratio),
-        figures={"apps": apps, "requests": requests, "ratio_label": "bare / stage, CPU"},
+        figures={"apps": profiles, "requests": requests, "ratio_label": "bare / stage, CPU"},
         ratio=round(ratio, 4),
         notes=(note,),
     )
