@@ -7,6 +7,7 @@ shared cache must not keep it) and `no-cache` (the browser may keep it, but asks
 
 import hashlib
 import hmac
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from http import HTTPStatus
@@ -105,6 +106,10 @@ class Answers(Generic[ValueT]):
 
     def __init__(self, shape: TypeAdapter[ValueT]) -> None:
         self.shape = shape
+        # Part of each entry's key: a release that changes the body's schema reads none of
+        # the entries that the release before wrote, and they expire on their own.
+        schema = json.dumps(shape.json_schema(), sort_keys=True).encode()
+        self.version = hashlib.sha256(schema).hexdigest()[:ETAG_LENGTH]
 
     def make(self, value: ValueT) -> Answer:
         """Serialise `value` once, and name it by its digest."""

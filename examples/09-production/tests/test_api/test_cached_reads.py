@@ -12,14 +12,17 @@ import httpx
 import pytest
 from conftest import resources_of
 from fastapi import FastAPI
+from pydantic import TypeAdapter
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from statements import recorded_statements
 
+from fast_api_template.api.http_cache import Answers
 from fast_api_template.api.v2.endpoints.projects import answer_key
 from fast_api_template.db import transaction
 from fast_api_template.models import User
 from fast_api_template.schemas.pagination import DEFAULT_LIMIT
+from fast_api_template.schemas.v2.summaries import ProjectSummaryRead
 from fast_api_template.services import standing
 from fast_api_template.services.auth import AuthService
 
@@ -202,3 +205,12 @@ async def test_an_answer_changed_in_the_cache_is_a_miss(
     response = await client.get(SUMMARIES)
 
     assert [summary["name"] for summary in response.json()] == ["Garden"]
+
+
+def test_a_new_schema_of_the_answer_reads_none_of_the_old_entries() -> None:
+    # A release that changes the body's shape must not serve what the one before cached.
+    before = Answers(TypeAdapter(list[ProjectSummaryRead]))
+    after = Answers(TypeAdapter(list[ProjectSummaryRead | int]))
+
+    assert before.version != after.version
+    assert before.version == Answers(TypeAdapter(list[ProjectSummaryRead])).version

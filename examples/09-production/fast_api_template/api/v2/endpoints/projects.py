@@ -126,7 +126,7 @@ async def fill_summaries(
 
 def answer_key(namespace: str, owner_id: int, limit: int) -> str:
     """Name the cached answer of an owner's first `limit` summaries (API v2)."""
-    return f"{namespace}:answers:v2:summaries:{owner_id}:{limit}"
+    return f"{namespace}:answers:v2:summaries:{ANSWERS.version}:{owner_id}:{limit}"
 
 
 def _read(summary: ProjectSummary) -> ProjectSummaryRead:
