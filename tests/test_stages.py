@@ -7,6 +7,7 @@ them.
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 import time
@@ -37,6 +38,7 @@ from guide_kit.stage import (
 
 _RESULT_LINE = re.compile(r"^(?P<test>\S+::\S+) (?P<outcome>PASSED|FAILED|SKIPPED|ERROR|XFAIL)")
 STAGES = [pytest.param(s, id=s.name) for s in stage_dirs()]
+NEWEST = stage_dirs()[-1]
 # Two stages, an early one and the last, are copied the way a reader starts a service: with the
 # scaffold command, under another name. Their suites, lint and `fastapi run` below then prove
 # the scaffolded service, not only the stage.
@@ -92,7 +94,10 @@ def test_stage_suite(
     stage_copy: Callable[[Path], Path],
     record_property: Callable[[str, object], None],
 ) -> None:
-    result = run_stage_suite(stage_copy(stage), "-v", one_process=True)
+    # An older stage's slow tests run as their copies in the newest stage, which has them all
+    # (test_the_newest_stage_runs_every_slow_test_of_the_others): here, once.
+    markers = "" if stage == NEWEST else "not slow"
+    result = run_stage_suite(stage_copy(stage), "-v", one_process=True, markers=markers)
 
     output = result.stdout + result.stderr
     record_property(STAGE_REPORT_KEY, summarise(stage.name, result.stdout))
@@ -221,3 +226,33 @@ def test_the_scaffolded_service_runs_its_hooks(stage_copy: Callable[[Path], Path
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "alembic check (on SQLite)" in result.stdout
+
+
+def slow_tests(stage: Path) -> tuple[str, ...]:
+    """Return what a stage's conftest marks slow (its `SLOW` tuple), or nothing."""
+    conftest = stage / "tests" / "conftest.py"
+    if not conftest.is_file():
+        return ()
+    for node in ast.parse(conftest.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == "SLOW" for target in node.targets
+        ):
+            value = ast.literal_eval(node.value)
+            assert isinstance(value, tuple)
+            return tuple(str(entry) for entry in value)
+    return ()
+
+
+def test_the_newest_stage_runs_every_slow_test_of_the_others() -> None:
+    # The kit runs an older stage's suite without its slow tests: each must have its copy in
+    # the newest stage, whose slow tests the kit runs, or it would run nowhere.
+    newest = slow_tests(NEWEST)
+    missing = {
+        stage.name: [entry for entry in slow_tests(stage) if not entry.startswith(newest)]
+        for stage in stage_dirs()[:-1]
+    }
+
+    assert newest, f"{NEWEST.name} marks no test slow"
+    assert not {name: entries for name, entries in missing.items() if entries}
+    for entry in newest:
+        assert (NEWEST / entry.split("::")[0]).exists(), f"{NEWEST.name}: no {entry}"
