@@ -97,7 +97,8 @@ def test_stage_suite(
     # An older stage's slow tests run as their copies in the newest stage, which has them all
     # (test_the_newest_stage_runs_every_slow_test_of_the_others): here, once.
     markers = "not slow" if stage != NEWEST and slow_tests(stage) else ""
-    result = run_stage_suite(stage_copy(stage), "-v", one_process=True, markers=markers)
+    # The last `-m` is the one pytest keeps: it replaces the `-m ""` that run_stage_suite sets.
+    result = run_stage_suite(stage_copy(stage), "-v", "-m", markers, one_process=True)
 
     output = result.stdout + result.stderr
     record_property(STAGE_REPORT_KEY, summarise(stage.name, result.stdout))

@@ -45,20 +45,15 @@ def scratch_folder(prefix: str) -> Iterator[Path]:
 
 
 def run_stage_suite(
-    stage_copy: Path,
-    *options: str,
-    one_process: bool = False,
-    markers: str = "",
-    timeout: float = 600,
+    stage_copy: Path, *options: str, one_process: bool = False, timeout: float = 600
 ) -> subprocess.CompletedProcess[str]:
-    """Run a copied stage's own suite, with `options` added to pytest's.
+    """Run every test of a copied stage's own suite, with `options` added to pytest's.
 
-    `markers` is pytest's `-m`: the default, `""`, takes in the slow tests that a stage's
-    own `uv run pytest` leaves out; `"not slow"` leaves them out too. With `one_process`, a
-    stage that asks for pytest-xdist runs in one process instead: a caller whose own workers
-    already keep every core busy asks for that.
+    `-m ""` takes in the slow tests that a stage's own `uv run pytest` leaves out. With
+    `one_process`, a stage that asks for pytest-xdist runs in one process instead: a caller
+    whose own workers already keep every core busy asks for that.
     """
-    arguments = ["-p", "no:cacheprovider", "-m", markers, *options]
+    arguments = ["-p", "no:cacheprovider", "-m", "", *options]
     if one_process and _runs_on_every_core(stage_copy):
         arguments += ["-n", "0"]
     with scratch_folder(f"stage-{stage_copy.name}-") as basetemp:
