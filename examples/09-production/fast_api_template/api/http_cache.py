@@ -10,6 +10,7 @@ import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from http import HTTPStatus
 from typing import Annotated, Any, Final, Generic, Protocol, TypeVar
 
@@ -137,6 +138,8 @@ class Answers(Generic[ValueT]):
         return Answer(body=body, etag=_etag(body))
 
 
+# Asked for on every cached read, with the same secret key: derived once per key.
+@lru_cache(maxsize=4)
 def signing_key(secret: str) -> bytes:
     """Derive the key that signs cached answers from the app's secret key.
 
