@@ -48,10 +48,12 @@ class Case:
         target: What the guide aims for, as the table states it.
         routes: "METHOD /path" of every route the stage must serve; the newest stage that
             serves them all is measured.
-        apps: Single-file apps under `benchmarks/apps/` that the case runs.
         run: Measures, given the run's context and the prepared stage.
-        table: Renders the results document as Markdown.
-        plot: Draws the results document as an SVG file.
+        apps: Single-file apps under `benchmarks/apps/` that the case runs.
+        table: Renders the results document as Markdown; by default the table of a
+            comparison (`report.comparison_table`).
+        plot: Draws the results document as an SVG file; by default the plot of a
+            comparison (`plots.comparison_plot`).
         in_smoke: Whether `--smoke` runs it.
 
     """
@@ -61,11 +63,30 @@ class Case:
     question: str
     target: str
     routes: tuple[str, ...]
-    apps: tuple[str, ...]
     run: Callable[[RunContext, Stage], Outcome]
-    table: Callable[[Document], str]
-    plot: Callable[[Document, Path], None]
+    apps: tuple[str, ...] = ()
+    table: Callable[[Document], str] | None = None
+    plot: Callable[[Document, Path], None] | None = None
     in_smoke: bool = False
+
+    def render(self, document: Document) -> str:
+        """Return the results document as the Markdown table that the pages include."""
+        if self.table is not None:
+            return self.table(document)
+        # Imported here: the report module imports this one.
+        from benchmarks.report import comparison_table
+
+        return comparison_table(document)
+
+    def draw(self, document: Document, path: Path) -> None:
+        """Draw the results document as the SVG plot that the pages show."""
+        if self.plot is not None:
+            self.plot(document, path)
+            return
+        # Imported here: the plots module imports this one.
+        from benchmarks.plots import comparison_plot
+
+        comparison_plot(document, path)
 
     @property
     def sources(self) -> list[Path]:

@@ -146,7 +146,7 @@ def render(results: Path, assets: Path) -> int:
             return 1
         (results / f"{name}.md").write_text(rendered_table(case, document), encoding="utf-8")
         if not document["setup"]["smoke"]:
-            case.plot(document, assets / f"{name}.svg")
+            case.draw(document, assets / f"{name}.svg")
     write_summary(results)
     print(f"drew the tables in {results} and the plots in {assets} again")
     return 0

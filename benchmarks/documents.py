@@ -99,13 +99,13 @@ def write_case(case: Case, document: dict[str, Any], results: Path, assets: Path
     write_json(document, results / f"{case.name}.json")
     (results / f"{case.name}.md").write_text(rendered_table(case, document), encoding="utf-8")
     if not document["setup"]["smoke"]:
-        case.plot(document, assets / f"{case.name}.svg")
+        case.draw(document, assets / f"{case.name}.svg")
 
 
 def rendered_table(case: Case, document: dict[str, Any]) -> str:
     """Return the Markdown file of a case, as the runner writes it."""
     generated = GENERATED.format(command=document["command"], source=f"{case.name}.json")
-    return generated + case.table(document)
+    return generated + case.render(document)
 
 
 def rendered_summary(results: Path) -> str | None:

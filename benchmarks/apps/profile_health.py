@@ -12,33 +12,34 @@ run splits it between parts of the code (by the file each function lives in).
 """
 
 import asyncio
-import cProfile
 import importlib
 import json
 import logging
 import os
-import pstats
 import sys
-import time
-from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-App = Callable[
-    [Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]
-]
+# The apps and the profiler of any route live beside this file. It runs as a script, from a
+# stage's folder: its own folder is put on the path (`-P` leaves it off), and the type checker,
+# which reads this repository as one package, finds them in the package.
+sys.path.insert(0, str(Path(__file__).parent))
+if TYPE_CHECKING:
+    from benchmarks.apps.profile_request import PARTS as REQUEST_PARTS
+    from benchmarks.apps.profile_request import App
+    from benchmarks.apps.profile_request import Request as ServerRequest
+    from benchmarks.apps.profile_request import measure as measure_request
+else:
+    from profile_request import PARTS as REQUEST_PARTS
+    from profile_request import App
+    from profile_request import Request as ServerRequest
+    from profile_request import measure as measure_request
 
 ROUNDS = 5
-# The parts that the profile is split into, first match wins; the rest is "other".
+# The parts that the profile is split into, first match wins; the rest is "other". The
+# middleware is what `profile_request` counts as the app's middleware.
 PARTS = {
-    "the app's middleware": (
-        "fast_api_template/api/middleware.py",
-        "fast_api_template/core/headers.py",
-        "fast_api_template/api/versioning.py",
-        "fast_api_template/api/errors.py",
-    ),
+    "the app's middleware": REQUEST_PARTS["the app's middleware"],
     "the access line (logging)": ("/structlog/", "/logging/", "/orjson/", "/json/", "uuid.py"),
     "FastAPI and Starlette": ("/fastapi/", "/starlette/", "/pydantic/", "/pydantic_core/"),
 }
@@ -47,7 +48,6 @@ PARTS = {
 def load(kind: str) -> App:
     """Build the app: the stage's, from the working directory, or the bare one beside us."""
     if kind == "bare":
-        sys.path.insert(0, str(Path(__file__).parent))
         app: App = importlib.import_module("bare_health").app
         return app
     sys.path.insert(0, str(Path.cwd()))
@@ -55,65 +55,19 @@ def load(kind: str) -> App:
     return stage_app
 
 
-async def request(app: App) -> int:
-    """Call the app for `GET /health` as a server would, and return the status."""
-    scope: Scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": "/health",
-        "raw_path": b"/health",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"127.0.0.1"), (b"user-agent", b"benchmark")],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 8000),
-        "state": {},
-    }
-    status = 0
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: Message) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-
-    await app(scope, receive, send)
-    return status
-
-
 async def measure(app: App, requests: int) -> dict[str, Any]:
-    """Warm up, time the best round, then profile one more."""
-    for _ in range(requests // 5):
-        if await request(app) != 200:
-            raise SystemExit("GET /health did not answer 200")
-    best = float("inf")
-    for _ in range(ROUNDS):
-        started = time.process_time()
-        for _ in range(requests):
-            await request(app)
-        best = min(best, (time.process_time() - started) / requests)
-    profiler = cProfile.Profile(time.process_time)
-    profiler.enable()
-    for _ in range(requests):
-        await request(app)
-    profiler.disable()
-    return {"cpu_us": round(best * 1e6, 2), "shares": shares(profiler)}
+    """Time the best round, then profile one more, as `profile_request` does; split its time."""
+    result, stats = await measure_request(app, ServerRequest("GET", "/health", []), requests)
+    if result["status"] != 200:
+        raise SystemExit(f"GET /health answered {result['status']}, not 200")
+    return {"cpu_us": result["cpu_us"], "shares": shares(stats)}
 
 
-def shares(profiler: cProfile.Profile) -> dict[str, float]:
-    """Split the profiled time between the parts, as fractions of the whole."""
+def shares(stats: dict[tuple[str, int, str], Any]) -> dict[str, float]:
+    """Split a profile's own times between the parts, as fractions of the whole."""
     totals = dict.fromkeys([*PARTS, "other"], 0.0)
-    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
     for (file, _line, _name), (_calls, _primitive, own_time, *_rest) in stats.items():
-        part = next(
-            (name for name, marks in PARTS.items() if any(m in file for m in marks)), "other"
-        )
-        totals[part] += own_time
+        totals[_part_of(file)] += own_time
     whole = sum(totals.values()) or 1.0
     return {part: round(value / whole, 4) for part, value in totals.items()}
 

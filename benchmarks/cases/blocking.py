@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from benchmarks.case import Case, Outcome, ratio_outcome
 from benchmarks.context import RunContext
 from benchmarks.load import BenchmarkError, LoadGenerator, Sample, Target, compare
-from benchmarks.plots import comparison_plot
-from benchmarks.report import comparison_table
 from benchmarks.stages import Stage
 
 APP = "slow_call"
@@ -126,6 +124,4 @@ CASE = Case(
     routes=(),
     apps=(APP,),
     run=run,
-    table=comparison_table,
-    plot=comparison_plot,
 )

@@ -19,8 +19,6 @@ from benchmarks.context import RunContext
 from benchmarks.load import BenchmarkError, Target, compare
 from benchmarks.owners import make_owner, same_json
 from benchmarks.pg_counters import transactions_per_request
-from benchmarks.plots import comparison_plot
-from benchmarks.report import comparison_table
 from benchmarks.sql import gist, statements_of
 from benchmarks.stages import Stage
 
@@ -129,8 +127,5 @@ CASE = Case(
     question="How much does the cache add to the stage's hot read, the project summaries?",
     target=f"cache on / off ≥ {MINIMUM:g}x",
     routes=ROUTES,
-    apps=(),
     run=run,
-    table=comparison_table,
-    plot=comparison_plot,
 )

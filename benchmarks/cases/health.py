@@ -12,8 +12,6 @@ import httpx
 from benchmarks.case import Case, Outcome, ratio_outcome
 from benchmarks.context import RunContext
 from benchmarks.load import BenchmarkError, Target, compare
-from benchmarks.plots import comparison_plot
-from benchmarks.report import comparison_table
 from benchmarks.stages import Stage
 
 PATH = "/health"
@@ -61,7 +59,5 @@ CASE = Case(
     routes=(f"GET {PATH}",),
     apps=("bare_health",),
     run=run,
-    table=comparison_table,
-    plot=comparison_plot,
     in_smoke=True,
 )

@@ -251,7 +251,6 @@ CASE = Case(
     question="Can one request of at most 1 MiB make the service slow for everyone?",
     target="answered in milliseconds (under 100 ms), with an answer under 64 KiB",
     routes=(f"POST {ROUTE}", "GET /health"),
-    apps=(),
     run=run,
     table=table,
     plot=plot,

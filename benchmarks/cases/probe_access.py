@@ -13,8 +13,6 @@ from __future__ import annotations
 from benchmarks.case import Case, Outcome, ratio_outcome
 from benchmarks.context import RunContext
 from benchmarks.load import BenchmarkError, Target, compare
-from benchmarks.plots import comparison_plot
-from benchmarks.report import comparison_table
 from benchmarks.stages import ENV_PREFIX, Stage
 
 PATH = "/health"
@@ -49,8 +47,5 @@ CASE = Case(
     question="What does dropping the probes' access lines save on GET /health?",
     target="shown, no target",
     routes=(f"GET {PATH}",),
-    apps=(),
     run=run,
-    table=comparison_table,
-    plot=comparison_plot,
 )

@@ -30,8 +30,6 @@ from benchmarks.case import Case, Outcome, ratio_outcome
 from benchmarks.context import RunContext
 from benchmarks.load import BenchmarkError, Target, compare
 from benchmarks.owners import TASK_LIST_ROUTES, expect, fill_project
-from benchmarks.plots import comparison_plot
-from benchmarks.report import comparison_table
 from benchmarks.sql import gist, statements_of
 from benchmarks.stages import Stage, uv_environment
 from guide_kit.process import run as run_command
@@ -170,6 +168,4 @@ CASE = Case(
     routes=TASK_LIST_ROUTES,
     apps=("template_task_list",),
     run=run,
-    table=comparison_table,
-    plot=comparison_plot,
 )

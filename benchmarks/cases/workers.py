@@ -21,8 +21,6 @@ from urllib.parse import urlsplit
 from benchmarks.case import Case, Outcome, ratio_outcome
 from benchmarks.context import RunContext
 from benchmarks.load import Target, compare, on_a_thread
-from benchmarks.plots import comparison_plot
-from benchmarks.report import comparison_table
 from benchmarks.stages import Stage
 
 PATH = "/health"
@@ -118,8 +116,5 @@ CASE = Case(
     question="How much does a second uvicorn worker add on this machine?",
     target=f"2 workers / 1 ≥ {MINIMUM}x on 2 cores",
     routes=(f"GET {PATH}",),
-    apps=(),
     run=run,
-    table=comparison_table,
-    plot=comparison_plot,
 )
