@@ -88,17 +88,32 @@ def summarise(stage_name: str, output: str) -> str:
     return "\n".join([f"examples/{stage_name}: {tail}", *(f"    {r}" for r in results)])
 
 
+# What the kit leaves out of an older stage's suite, because the newest stage runs it:
+# - its slow tests, whose copies the newest stage has, every one of them
+#   (test_the_newest_stage_runs_every_slow_test_of_the_others);
+# - its API tests' PostgreSQL runs. An API test is about HTTP; what the database does under it
+#   is tested on both backends by the stage's own tests of its services, models and db.py (the
+#   rule that the stages' conftest.py states for `sqlite_only`), which the kit runs on both.
+# The newest stage runs its whole suite, on both backends.
+OLDER_STAGE_KEYWORDS = "not (test_api and postgresql)"
+
+
+def older_stage_markers(stage: Path) -> str:
+    """Return the `-m` expression of a stage's run: all its tests, or an older stage's fast ones."""
+    return "not slow" if stage != NEWEST and slow_tests(stage) else ""
+
+
 @pytest.mark.parametrize("stage", STAGES)
 def test_stage_suite(
     stage: Path,
     stage_copy: Callable[[Path], Path],
     record_property: Callable[[str, object], None],
 ) -> None:
-    # An older stage's slow tests run as their copies in the newest stage, which has them all
-    # (test_the_newest_stage_runs_every_slow_test_of_the_others): here, once.
-    markers = "not slow" if stage != NEWEST and slow_tests(stage) else ""
     # The last `-m` is the one pytest keeps: it replaces the `-m ""` that run_stage_suite sets.
-    result = run_stage_suite(stage_copy(stage), "-v", "-m", markers, one_process=True)
+    options = ["-m", older_stage_markers(stage)]
+    if stage != NEWEST:
+        options += ["-k", OLDER_STAGE_KEYWORDS]
+    result = run_stage_suite(stage_copy(stage), "-v", *options, one_process=True)
 
     output = result.stdout + result.stderr
     record_property(STAGE_REPORT_KEY, summarise(stage.name, result.stdout))
@@ -257,3 +272,27 @@ def test_the_newest_stage_runs_every_slow_test_of_the_others() -> None:
     assert not {name: entries for name, entries in missing.items() if entries}
     for entry in newest:
         assert (NEWEST / entry.split("::")[0]).exists(), f"{NEWEST.name}: no {entry}"
+
+
+def defined_names(module: Path) -> list[str]:
+    """Return the names of a module's functions and classes, which `-k` matches against."""
+    tree = ast.parse(module.read_text(encoding="utf-8"))
+    kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    return [node.name for node in ast.walk(tree) if isinstance(node, kinds)]
+
+
+def test_an_older_stage_leaves_out_only_its_api_tests_on_postgresql() -> None:
+    # `-k` matches the names of a test's folders, module, class and function, its parameters
+    # and its marks. For OLDER_STAGE_KEYWORDS to leave out only the API tests' PostgreSQL runs,
+    # "test_api" must name the API tests' folder and nothing else, and in that folder
+    # "postgresql" must be a backend's parameter or mark, never part of a test's own name.
+    misnamed = []
+    for stage in stage_dirs()[:-1]:
+        tests = stage / "tests"
+        for module in tests.rglob("test_*.py"):
+            names = [module.stem, *defined_names(module)]
+            word = "postgresql" if "test_api" in module.relative_to(tests).parts else "test_api"
+            misnamed += [f"{module}: {name}" for name in names if word in name.lower()]
+
+    assert OLDER_STAGE_KEYWORDS == "not (test_api and postgresql)"
+    assert misnamed == [], "rename these, or change OLDER_STAGE_KEYWORDS"
