@@ -86,11 +86,6 @@ class Entry:
     path: str
     is_folder: bool
 
-    @property
-    def name(self) -> str:
-        """The entry's own name, without its folders."""
-        return Path(self.path).name
-
 
 def tree_entries(tree: str) -> list[Entry]:
     """Read a tree drawn with `├──`, `└──` and `│` into paths from its root (its first line)."""
@@ -116,14 +111,14 @@ def missing_entries(stage: Path, entries: list[Entry]) -> list[str]:
     problems = []
     for entry in entries:
         where = stage / entry.path
-        if entry.name in PLACEHOLDERS:
+        if where.name in PLACEHOLDERS:
             if not modules(where.parent):
                 problems.append(f"{entry.path}: {where.parent.name}/ holds no module")
         elif not entry.is_folder and not where.is_file():
             problems.append(f"{entry.path}: no such file")
         elif entry.is_folder and not where.is_dir():
             problems.append(f"{entry.path}/: no such folder")
-        elif entry.name in MODULE_FOLDERS and not modules(where):
+        elif where.name in MODULE_FOLDERS and not modules(where):
             problems.append(f"{entry.path}/: holds no module")
     return problems
 
