@@ -5,7 +5,9 @@ To add a case (`cache`, `n_plus_one` and `blocking` show each of the patterns be
 1. Write `benchmarks/cases/<name>.py` defining `CASE = Case(...)` (see `benchmarks.case`):
    the routes the stage must serve, and a `run(context, stage)` that starts servers with
    `context.serve(...)`, measures with `load.compare(...)`, and returns `ratio_outcome(...)`
-   (`metric="p99_ms"` for a latency ratio) or its own `Outcome` with its own table and plot.
+   (`metric="p99_ms"` for a latency ratio), whose table and plot are the standard ones (leave
+   `table` and `plot` out of the `Case`), or its own `Outcome` with its own `table` and `plot`.
+   A single-file app that it runs goes in `apps`.
    To compare two settings of the stage (its cache off and on), start two servers of it,
    each with its own `settings=`. To count the SQL statements of a request (N+1 vs fixed,
    at 100 and 1,000 rows), start a server with `settings={"DATABASE__ECHO": "true"}` and
