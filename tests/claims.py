@@ -1,8 +1,9 @@
 """Claims that link to their proof: the checker behind `tests/test_claims.py`.
 
 A claim is a sentence of a page's prose that states a universal ("every", "all", "never",
-"always", "none", "only", "exactly", "at most") or a speed figure (`0.45x`, `3.2 ms`, `40%`,
-`1,000 requests/s`). Prose is what a reader reads as text: fenced blocks, include lines
+"always", "none", "only", "exactly", "at most"), a superlative that ranks things ("largest",
+"fastest", "cheapest"...) or a speed figure (`0.45x`, `3.2 ms`, `40%`, `1,000 requests/s`).
+Prose is what a reader reads as text: fenced blocks, include lines
 (`--8<--`), HTML comments, code spans and link targets are not prose, and neither are the
 generated pages under `docs/stages/diffs/`. A table row is one sentence, and so is a heading.
 A page's `## The rule` section is advice to the reader, not a statement about the code, and is
@@ -38,6 +39,12 @@ _REPOSITORY_FILE = re.compile(re.escape(REPOSITORY) + r"/(?:blob|tree)/main/(?P<
 UNIVERSAL = re.compile(
     r"(?<![\w-])(every|all|never|always|none|only|exactly|at most)(?![\w-])", re.IGNORECASE
 )
+# A ranking is measured like a figure, and goes stale like one when the code moves on.
+SUPERLATIVE = re.compile(
+    r"(?<![\w-])(largest|smallest|biggest|fastest|slowest|cheapest|costliest|highest|lowest"
+    r"|longest|shortest)(?![\w-])",
+    re.IGNORECASE,
+)
 FIGURE = re.compile(
     r"(?<![\w.,])\d[\d,]*(?:\.\d+)?"
     r"(?:(?:x|\s?\u00d7)(?!\w)|\s?(?:ms|µs|μs|ns)\b|\s?%|\s?(?:req/s|requests/s)\b)"
@@ -62,12 +69,12 @@ _SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?]\*\*))\s+(?=[A-Z`*\[(\"])")
 
 @dataclass(frozen=True)
 class Claim:
-    """A sentence of prose that states a universal or a figure."""
+    """A sentence of prose that states a universal, a superlative or a figure."""
 
     path: Path
     line: int
     text: str  # the sentence as written, on one line
-    words: tuple[str, ...]  # the universals and figures that make it a claim
+    words: tuple[str, ...]  # the universals, superlatives and figures that make it a claim
 
     def shown(self, root: Path) -> str:
         """Return the claim as a report line: page, line, what makes it one, the sentence."""
@@ -162,9 +169,10 @@ def prose(sentence: str) -> str:
 
 
 def claim_words(sentence: str) -> tuple[str, ...]:
-    """Return the universals and figures of a sentence's prose, in order."""
+    """Return the universals, superlatives and figures of a sentence's prose, in order."""
     text = prose(sentence)
-    found = [(match.start(), match.group(0).lower()) for match in UNIVERSAL.finditer(text)]
+    words = [*UNIVERSAL.finditer(text), *SUPERLATIVE.finditer(text)]
+    found = [(match.start(), match.group(0).lower()) for match in words]
     found += [(match.start(), match.group(0)) for match in FIGURE.finditer(text)]
     return tuple(word for _, word in sorted(found))
 

@@ -1,8 +1,9 @@
 """Every claim of the guide links its proof: a test, a benchmark result or the code.
 
 A claim is a sentence of prose with a universal ("every", "all", "never", "always", "none",
-"only", "exactly", "at most") or a speed figure; `claims.py` says what counts as prose and
-what backs a claim. The rule, and how to write a proof mark, are in CONTRIBUTING.md.
+"only", "exactly", "at most"), a superlative ("largest", "fastest"...) or a speed figure;
+`claims.py` says what counts as prose and what backs a claim. The rule, and how to write a
+proof mark, are in CONTRIBUTING.md.
 """
 
 from __future__ import annotations
@@ -33,10 +34,11 @@ def guide_pages() -> list[Path]:
 
 
 HOW_TO_FIX = (
-    "Each sentence above states a universal or a figure and links no proof. Link the test, the"
-    " benchmark result or the code that shows it, at the end of the sentence:"
+    "Each sentence above states a universal, a superlative or a figure and links no proof. Link"
+    " the test, the benchmark result or the code that shows it, at the end of the sentence:"
     f" [proof]({REPOSITORY}/blob/main/<path>){{ .proof }} (or a page of the guide with its"
-    " anchor); or write the sentence without the universal if it is not true as written; or,"
+    " anchor); or write the sentence without the universal or superlative if it is not true as"
+    " written; or,"
     " when no proof can exist, add it to tests/claims-allowlist.txt with the reason."
     " See CONTRIBUTING.md, 'Claims link to their proof'."
 )
@@ -77,6 +79,18 @@ def test_a_sentence_with_every_and_no_proof_fails(tmp_path: Path) -> None:
 
     assert [(claim.line, claim.text, claim.words) for claim in unbacked] == [
         (3, "The service checks every input.", ("every",))
+    ]
+
+
+def test_a_ranking_with_no_proof_fails(tmp_path: Path) -> None:
+    # The kind of sentence that outlives its table: the figures move, the ranking stays.
+    text = "# A page\n\nThe access line is the largest part. Its line is long-lived.\n"
+    written = page(tmp_path, text)
+
+    unbacked = unbacked_claims([written], [], tmp_path)
+
+    assert [(claim.text, claim.words) for claim in unbacked] == [
+        ("The access line is the largest part.", ("largest",))
     ]
 
 
