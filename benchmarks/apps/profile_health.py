@@ -35,7 +35,6 @@ else:
     from profile_request import Request as ServerRequest
     from profile_request import measure as measure_request
 
-ROUNDS = 5
 # The parts that the profile is split into, first match wins; the rest is "other". The
 # middleware is what `profile_request` counts as the app's middleware.
 PARTS = {
