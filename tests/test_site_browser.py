@@ -182,9 +182,10 @@ NO_TRANSITIONS = (
 )
 # The theme fetches the search index on every page and hands it to a worker, which builds the
 # index at once: a reader's browser does that once a visit (the theme swaps pages in place after
-# the first), the walk, loading every page afresh, would do it on every page, for a fifth of its
-# time. The walk's pages fetch the index (it counts in their weight) and hand it to a worker that
-# does nothing; `test_search_finds_its_terms` searches with the real one.
+# the first), the walk, loading every page afresh, would do it on every page: 30 of the
+# renderer's 75 CPU-seconds on a two-core machine. The walk's pages fetch the index (it counts
+# in their weight) and hand it to a worker that does nothing; `test_search_finds_its_terms`
+# searches with the real one.
 IDLE_WORKERS = """
 window.Worker = class {
   postMessage() {}

@@ -98,9 +98,14 @@ def summarise(stage_name: str, output: str) -> str:
 OLDER_STAGE_KEYWORDS = "not (test_api and postgresql)"
 
 
-def older_stage_markers(stage: Path) -> str:
-    """Return the `-m` expression of a stage's run: all its tests, or an older stage's fast ones."""
-    return "not slow" if stage != NEWEST and slow_tests(stage) else ""
+def kit_selection(stage: Path) -> list[str]:
+    """Return the options that pick what the kit runs of a stage's suite: all of the newest's.
+
+    The last `-m` is the one pytest keeps: it replaces the `-m ""` that run_stage_suite sets.
+    """
+    if stage == NEWEST:
+        return ["-m", ""]
+    return ["-m", "not slow" if slow_tests(stage) else "", "-k", OLDER_STAGE_KEYWORDS]
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -109,11 +114,7 @@ def test_stage_suite(
     stage_copy: Callable[[Path], Path],
     record_property: Callable[[str, object], None],
 ) -> None:
-    # The last `-m` is the one pytest keeps: it replaces the `-m ""` that run_stage_suite sets.
-    options = ["-m", older_stage_markers(stage)]
-    if stage != NEWEST:
-        options += ["-k", OLDER_STAGE_KEYWORDS]
-    result = run_stage_suite(stage_copy(stage), "-v", *options, one_process=True)
+    result = run_stage_suite(stage_copy(stage), "-v", *kit_selection(stage), one_process=True)
 
     output = result.stdout + result.stderr
     record_property(STAGE_REPORT_KEY, summarise(stage.name, result.stdout))
