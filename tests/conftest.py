@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from guide_kit.site import BuiltSite, build_site_once
+from guide_kit.stage import stage_dirs
 
 STAGE_REPORT_KEY = "stage_report"
 
@@ -53,36 +54,41 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(str(text))
 
 
-# Tests that take many seconds each, besides the stages' own suites, in the order to start
-# them: the longest first.
+# The number of the newest stage: its suite is the largest.
+NEWEST_NUMBER = int(stage_dirs()[-1].name[:2])
+# Tests that take many seconds each, besides the stages' own suites, longest first.
 LONG_TESTS = (
-    "test_the_kit_and_every_stage_type_check",
     "test_every_page_as_a_reader_sees_it",
     "test_the_recipes_apply_in_order_and_pass_their_checks",
+    "test_the_kit_and_every_stage_type_check",
     "test_stage_serves_with_fastapi_run",
 )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Start the longest tests first: the stages' own suites, the latest (largest) stage first,
-    then the other long ones.
+    """Start the longest tests first, so that no long test starts last and runs alone.
 
-    pytest-xdist hands tests to its workers in this order, so the long tests run side by side
-    from the start instead of one of them running alone at the end.
+    pytest-xdist hands tests to its workers in this order. The stages' own suites (the newest,
+    largest one first) alternate with LONG_TESTS: the newest stage's suite, the walk of the
+    site, the next stage's suite, the how-to recipes, and so on. Each of the first four takes
+    half a minute or more; started one after another, the last of them would end with the
+    other worker idle (a measured 15 seconds, when the walk and the recipes ran in turn after
+    every stage's suite).
     """
 
     def rank(item: pytest.Item) -> tuple[int, int]:
         name = item.originalname if isinstance(item, pytest.Function) else ""
         if name == "test_stage_suite":
             stage = item.callspec.params["stage"]  # type: ignore[attr-defined]
-            return (0, -int(stage.name[:2]) if isinstance(stage, Path) else 0)
+            age = -int(stage.name[:2]) if isinstance(stage, Path) else 0
+            return (0, 2 * (age + NEWEST_NUMBER))
         if name in LONG_TESTS:
-            return (1, LONG_TESTS.index(name))
+            return (0, 2 * LONG_TESTS.index(name) + 1)
         if item.nodeid.startswith("tests/test_site_browser.py"):
             # The rest of the browser tests go last: by then the walk is taken, and a worker
             # reads its record (test_site_browser.py) instead of walking the site again.
-            return (3, 0)
-        return (2, 0)
+            return (2, 0)
+        return (1, 0)
 
     items.sort(key=rank)
 

@@ -298,7 +298,9 @@ class Walk:
 def chromium() -> str:
     found = find_chromium()
     if found is None:
-        message = "no Chromium or Chrome installed (Debian: apt-get install chromium)"
+        message = (
+            "no Chromium or Chrome installed (Debian: apt-get install chromium-headless-shell)"
+        )
         if services_required():
             pytest.fail(message)
         pytest.skip(message)
