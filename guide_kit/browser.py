@@ -7,10 +7,10 @@ import shutil
 
 # Browsers that drive the site tests, in order of preference. First Chromium's headless shell
 # (Debian's `chromium-headless-shell`, the build that Playwright itself runs headless): the
-# full browser's engine without its window machinery. On a two-core machine it loaded the
-# site's pages in about half the full browser's CPU time, and took the walk of every page in
-# 68 CPU-seconds instead of 74. Then Debian's full browser, Ubuntu's name for it, and the
-# Google Chrome of GitHub's runners.
+# full browser's engine without its window machinery. On a two-core machine, its processes
+# took the walk of every page in 68 CPU-seconds against the full browser's 74 (their CPU time
+# summed from /proc over one walk each). Then Debian's full browser, Ubuntu's name for it, and
+# the Google Chrome of GitHub's runners.
 CHROMIUM_NAMES = (
     "chromium-headless-shell",
     "chromium",

@@ -80,8 +80,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         name = item.originalname if isinstance(item, pytest.Function) else ""
         if name == "test_stage_suite":
             stage = item.callspec.params["stage"]  # type: ignore[attr-defined]
-            age = -int(stage.name[:2]) if isinstance(stage, Path) else 0
-            return (0, 2 * (age + NEWEST_NUMBER))
+            # How many stages older than the newest: 0 for the newest, 1 for the one before...
+            age = NEWEST_NUMBER - int(stage.name[:2]) if isinstance(stage, Path) else 0
+            return (0, 2 * age)
         if name in LONG_TESTS:
             return (0, 2 * LONG_TESTS.index(name) + 1)
         if item.nodeid.startswith("tests/test_site_browser.py"):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import re
 import shutil
 import textwrap
@@ -11,7 +10,6 @@ from pathlib import Path
 import pytest
 from pytest_examples import EvalExample, find_examples
 
-from conftest import LONG_TESTS
 from guide_kit import anchors
 from guide_kit.coverage.check import coverage_problems, gate_problems
 from guide_kit.coverage.measure import stage_code_fingerprint
@@ -596,16 +594,3 @@ def test_a_stage_that_does_not_enforce_the_floor_is_told_what_to_add(tmp_path: P
         "01-hello/pyproject.toml: add [tool.coverage.report] fail_under = 90 (or more)",
         "01-hello/pyproject.toml: add pytest-cov in the dev group",
     ]
-
-
-def test_each_test_that_the_run_starts_first_exists() -> None:
-    # conftest.py starts the longest tests first by name: a renamed one would quietly lose its
-    # place and could start last, with the other worker idle meanwhile.
-    defined = {
-        node.name
-        for module in (ROOT / "tests").glob("test_*.py")
-        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8")))
-        if isinstance(node, ast.FunctionDef)
-    }
-
-    assert [name for name in LONG_TESTS if name not in defined] == []

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import STAGE_REPORT_KEY
+from conftest import LONG_TESTS, STAGE_REPORT_KEY
 from guide_kit.dependencies import stage_dependency_problems
 from guide_kit.lock import file_lock
 from guide_kit.paths import ROOT
@@ -297,3 +297,11 @@ def test_an_older_stage_leaves_out_only_its_api_tests_on_postgresql() -> None:
 
     assert OLDER_STAGE_KEYWORDS == "not (test_api and postgresql)"
     assert misnamed == [], "rename these, or change OLDER_STAGE_KEYWORDS"
+
+
+def test_each_test_that_the_run_starts_first_exists() -> None:
+    # conftest.py starts the longest tests first by name: a renamed one would quietly lose its
+    # place and could start last, with the other worker idle meanwhile.
+    defined = {name for module in ROOT.glob("tests/test_*.py") for name in defined_names(module)}
+
+    assert [name for name in LONG_TESTS if name not in defined] == []
