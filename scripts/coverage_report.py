@@ -26,6 +26,10 @@ checkout's. Only code counts for that: the Python files, read without their docs
 comments, and the settings of `pyproject.toml`, so a reworded comment or a page's section
 marker leaves the figures current.
 
+A figure is also the record of the stage's whole suite passing, with a hash of every file that
+ran: while an older stage's files hash the same, `uv run pytest` does not run its suite again
+(`guide_kit.coverage.record`).
+
 The work is done by the package `guide_kit.coverage`; this is its command line.
 """
 

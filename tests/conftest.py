@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from guide_kit.coverage.record import standing_record
 from guide_kit.site import BuiltSite, build_site_once
 from guide_kit.stage import stage_dirs
 
@@ -20,11 +21,17 @@ os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """Add `--update-snippets` and `--update-zensical`, which rewrite recorded outputs."""
+    """Add `--update-snippets` and `--update-zensical`, which rewrite recorded outputs, and
+    `--every-stage`."""
     parser.addoption(
         "--update-snippets",
         action="store_true",
         help="rewrite snippets/*.out with what each snippet prints now",
+    )
+    parser.addoption(
+        "--every-stage",
+        action="store_true",
+        help="run every stage's suite, also an older one that its coverage record stands for",
     )
     parser.addoption(
         "--update-zensical",
@@ -49,13 +56,43 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     ]
     if not reports:
         return
+    _to_run, recorded = stage_runs_needed(terminalreporter.config)
     terminalreporter.section("tests run inside each stage")
+    for name, why in sorted(recorded.items()):
+        terminalreporter.write_line(f"examples/{name}: not run again: {why}")
     for text in sorted(reports):
         terminalreporter.write_line(str(text))
 
 
 # The number of the newest stage: its suite is the largest.
 NEWEST_NUMBER = int(stage_dirs()[-1].name[:2])
+# Two stages, an early one and the last, are copied the way a reader starts a service: with the
+# scaffold command, under another name. Their suites, lint and `fastapi run` (test_stages.py)
+# then prove the scaffolded service, not only the stage.
+SCAFFOLDED = {"02-settings": "early_api", "09-production": "acme_api"}
+
+
+def stage_runs_needed(config: pytest.Config) -> tuple[list[Path], dict[str, str]]:
+    """Return the stages whose suites this run must run, and why each other one need not.
+
+    The newest stage always runs: readers copy it, and the how-to recipes build on it. So do
+    the scaffolded ones: their copies come from the scaffold command, which no record ran.
+    An older stage whose lesson files are those of its recorded whole run (coverage-results/,
+    which CI's coverage job makes again on each push) runs only with `--every-stage`.
+    """
+    every_stage = bool(config.getoption("every_stage"))
+    to_run: list[Path] = []
+    recorded: dict[str, str] = {}
+    for stage in stage_dirs():
+        always = every_stage or stage.name in SCAFFOLDED or int(stage.name[:2]) == NEWEST_NUMBER
+        record = None if always else standing_record(stage)
+        if record is None:
+            to_run.append(stage)
+        else:
+            recorded[stage.name] = record
+    return to_run, recorded
+
+
 # Tests that take many seconds each, besides the stages' own suites, longest first.
 LONG_TESTS = (
     "test_every_page_as_a_reader_sees_it",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import textwrap
@@ -13,8 +14,9 @@ from pytest_examples import EvalExample, find_examples
 from guide_kit import anchors
 from guide_kit.coverage.check import coverage_problems, gate_problems
 from guide_kit.coverage.measure import stage_code_fingerprint
+from guide_kit.coverage.record import standing_record
 from guide_kit.coverage.render import write_results
-from guide_kit.coverage.results import FLOOR, TABLE_FILE
+from guide_kit.coverage.results import FLOOR, RESULTS_FILE, TABLE_FILE
 from guide_kit.dependencies import stage_dependency_problems
 from guide_kit.guard import guard_problems
 from guide_kit.page_examples import run_page_example
@@ -28,7 +30,13 @@ from guide_kit.recipe import (
     stage_page_problems,
     stage_row_problems,
 )
-from guide_kit.stage import STAGE_CHECKS, copy_stage, run_in_stage, run_stage_suite
+from guide_kit.stage import (
+    STAGE_CHECKS,
+    content_fingerprint,
+    copy_stage,
+    run_in_stage,
+    run_stage_suite,
+)
 
 FIRST_STAGE = EXAMPLES / "01-hello"
 
@@ -508,20 +516,24 @@ fail_under = 90
 """
 
 
-def measured_stage(tmp_path: Path, lines: int, branches: int) -> tuple[Path, Path]:
-    """A stage, and results that say its tests ran `lines` of 100 lines, `branches` of 100."""
+def measured_stage(
+    tmp_path: Path, lines: int, branches: int, services: tuple[str, ...] = ()
+) -> tuple[Path, Path]:
+    """A stage, and results that say its tests ran `lines` of 100 lines, `branches` of 100,
+    with `services`."""
     stage = tmp_path / "examples" / "01-hello"
     (stage / "fast_api_template").mkdir(parents=True)
     (stage / "fast_api_template" / "app.py").write_text(COVERED_MODULE)
     (stage / "pyproject.toml").write_text(GATED_PYPROJECT)
     entry = {
         "fingerprint": stage_code_fingerprint(stage),
+        "lesson_fingerprint": content_fingerprint(stage),
         "lines": {"covered": lines, "total": 100},
         "branches": {"covered": branches, "total": 100},
         "tests_passed": 3,
         "date": "2026-01-01",
         "python": "3.11.7",
-        "services": [],
+        "services": list(services),
     }
     results = {"floor": FLOOR, "stages": {stage.name: entry}}
     write_results(results, tmp_path / "results", tmp_path / "assets")
@@ -579,6 +591,64 @@ def test_a_stage_without_a_figure_and_a_hand_edited_table_fail(tmp_path: Path) -
         "stages.md: not what stages.json renders: "
         "run `uv run python scripts/coverage_report.py --render`",
     ]
+
+
+# --- a stage's recorded run, which stands for a run of its suite ----------------------------
+
+BOTH_SERVICES = ("PostgreSQL", "Redis")
+
+
+def test_a_recorded_run_stands_for_a_stage_whose_files_are_unchanged(tmp_path: Path) -> None:
+    stage, results = measured_stage(tmp_path, lines=100, branches=100, services=BOTH_SERVICES)
+
+    record = standing_record(stage, results)
+
+    assert record is not None
+    assert "run of 2026-01-01, 3 passed with PostgreSQL and Redis at hand" in record
+    assert "`uv run python scripts/coverage_report.py --only 01-hello`" in record
+
+
+@pytest.mark.parametrize(
+    ("changed", "text"),
+    [
+        # A comment leaves the coverage figure current, but the suite ran other files.
+        ("fast_api_template/app.py", COVERED_MODULE + "# a comment\n"),
+        ("uv.lock", "version = 1\n"),
+        ("tests/test_app.py", "def test_nothing() -> None:\n    assert True\n"),
+    ],
+)
+def test_a_recorded_run_no_longer_stands_once_any_lesson_file_changes(
+    tmp_path: Path, changed: str, text: str
+) -> None:
+    stage, results = measured_stage(tmp_path, lines=100, branches=100, services=BOTH_SERVICES)
+    (stage / changed).parent.mkdir(parents=True, exist_ok=True)
+    (stage / changed).write_text(text)
+
+    assert standing_record(stage, results) is None
+
+
+@pytest.mark.parametrize("services", [(), ("PostgreSQL",), ("Redis",)])
+def test_a_run_recorded_without_both_servers_does_not_stand(
+    tmp_path: Path, services: tuple[str, ...]
+) -> None:
+    stage, results = measured_stage(tmp_path, lines=100, branches=100, services=services)
+
+    assert standing_record(stage, results) is None
+
+
+def test_a_stage_without_a_record_or_with_an_older_one_has_none_that_stands(
+    tmp_path: Path,
+) -> None:
+    stage, results = measured_stage(tmp_path, lines=100, branches=100, services=BOTH_SERVICES)
+    # A figure from before records kept their lesson fingerprint.
+    figures = json.loads((results / RESULTS_FILE).read_text())
+    del figures["stages"]["01-hello"]["lesson_fingerprint"]
+    (results / RESULTS_FILE).write_text(json.dumps(figures))
+    other = tmp_path / "examples" / "02-settings"
+    shutil.copytree(stage, other)
+
+    assert standing_record(stage, results) is None
+    assert standing_record(other, results) is None
 
 
 def test_a_stage_that_does_not_enforce_the_floor_is_told_what_to_add(tmp_path: Path) -> None:

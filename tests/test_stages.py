@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import LONG_TESTS, STAGE_REPORT_KEY
+from conftest import LONG_TESTS, SCAFFOLDED, STAGE_REPORT_KEY, stage_runs_needed
 from guide_kit.dependencies import stage_dependency_problems
 from guide_kit.lock import file_lock
 from guide_kit.paths import ROOT
@@ -39,10 +39,6 @@ from guide_kit.stage import (
 _RESULT_LINE = re.compile(r"^(?P<test>\S+::\S+) (?P<outcome>PASSED|FAILED|SKIPPED|ERROR|XFAIL)")
 STAGES = [pytest.param(s, id=s.name) for s in stage_dirs()]
 NEWEST = stage_dirs()[-1]
-# Two stages, an early one and the last, are copied the way a reader starts a service: with the
-# scaffold command, under another name. Their suites, lint and `fastapi run` below then prove
-# the scaffolded service, not only the stage.
-SCAFFOLDED = {"02-settings": "early_api", "09-production": "acme_api"}
 
 
 @pytest.fixture(scope="session")
@@ -108,7 +104,13 @@ def kit_selection(stage: Path) -> list[str]:
     return ["-m", "not slow" if slow_tests(stage) else "", "-k", OLDER_STAGE_KEYWORDS]
 
 
-@pytest.mark.parametrize("stage", STAGES)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Give test_stage_suite the stages whose suites this run must run (see conftest.py)."""
+    if metafunc.definition.originalname == "test_stage_suite":
+        to_run, _recorded = stage_runs_needed(metafunc.config)
+        metafunc.parametrize("stage", [pytest.param(s, id=s.name) for s in to_run])
+
+
 def test_stage_suite(
     stage: Path,
     stage_copy: Callable[[Path], Path],

@@ -8,6 +8,11 @@ environment that uv makes from the stage's own lock file, with the settings of t
 A figure records the code fingerprint of what was measured. Only code counts: the Python
 files, read without their docstrings and comments, and the settings of `pyproject.toml`, so
 a reworded comment or a page's section marker leaves the figures current.
+
+A figure is also the record of a whole passing run of the stage's suite, slow tests included:
+only a suite that passed gets one. It keeps the content fingerprint of every lesson file that
+ran, so that the kit's own test run can tell a stage that has not changed at all since
+(`guide_kit.coverage.record`).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from typing import Any
 
 from guide_kit.stage import (
     code_fingerprint,
+    content_fingerprint,
     copy_stage,
     lesson_files,
     run_stage_suite,
@@ -76,6 +82,7 @@ def measure(stage: Path, workdir: Path) -> dict[str, Any]:
     return {
         "stage": stage.name,
         "fingerprint": stage_code_fingerprint(copy),
+        "lesson_fingerprint": content_fingerprint(copy),
         "lines": {"covered": totals["covered_lines"], "total": totals["num_statements"]},
         "branches": {"covered": totals["covered_branches"], "total": totals["num_branches"]},
         "tests_passed": int(passed[-1]) if passed else 0,
