@@ -153,6 +153,30 @@ def unmeasured_figures(pages: list[Path], results: Path) -> list[Figure]:
     ]
 
 
+# A plot of a case's results, as a page shows it: its description, then its file.
+PLOT = re.compile(
+    r"!\[(?P<alt>[^\]]*)\]\((?:\.\./)*assets/benchmarks/(?P<case>\w+?)(?:\.dark)?\.svg"
+)
+
+
+def stale_plot_descriptions(pages: list[Path], results: Path) -> list[str]:
+    """Return the plots whose description does not state their own case's headline now.
+
+    A description is typed once and read by whoever cannot see the plot; its figure must be
+    the one that the plot draws, not merely one that some table prints.
+    """
+    stale = []
+    for page in pages:
+        for match in PLOT.finditer(page.read_text(encoding="utf-8")):
+            document = json.loads((results / f"{match['case']}.json").read_text(encoding="utf-8"))
+            if document["headline"] not in match["alt"]:
+                stale.append(
+                    f"{page.name}: the plot of `{match['case']}` is described as "
+                    f"{match['alt']!r}; its headline is now {document['headline']}"
+                )
+    return stale
+
+
 def guide_pages() -> list[Path]:
     """Return the pages whose prose the guard reads: every page of the guide, and the README."""
     pages = [ROOT / "README.md", *sorted(DOCS.rglob("*.md"))]
@@ -212,6 +236,12 @@ def test_the_guide_states_no_speed_figure_that_no_run_measured() -> None:
     )
 
 
+def test_each_plot_is_described_with_its_own_headline() -> None:
+    stale = stale_plot_descriptions(guide_pages(), RESULTS)
+
+    assert not stale, "\n".join(stale)
+
+
 def write(directory: Path, name: str, text: str) -> Path:
     """Write a dedented file and return its path."""
     path = directory / name
@@ -244,3 +274,26 @@ def test_the_guard_flags_typed_figures_and_nothing_else(tmp_path: Path) -> None:
 
     assert found == {"0.46x", "12.5 ms", "1,234 requests/s", "20%", "3 s"}
     assert unmeasured == {"12.5 ms", "20%", "3 s"}
+
+
+def test_a_plot_described_with_another_figure_is_caught(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    results.mkdir()
+    (results / "health.json").write_text(json.dumps({"headline": "0.59x"}), encoding="utf-8")
+    # 0.61x is still printed in the table (as one round's ratio): only the headline counts.
+    write(results, "health.md", "| round ratios | 0.61x, 0.59x |\n")
+    page = write(
+        tmp_path,
+        "page.md",
+        """\
+        ![Requests per second: stage / bare = 0.61x.](../assets/benchmarks/health.svg#only-light)
+        ![Requests per second: stage / bare = 0.59x.](../assets/benchmarks/health.dark.svg)
+        """,
+    )
+
+    stale = stale_plot_descriptions([page], results)
+
+    assert stale == [
+        "page.md: the plot of `health` is described as 'Requests per second: stage / bare = "
+        "0.61x.'; its headline is now 0.59x"
+    ]

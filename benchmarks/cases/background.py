@@ -40,7 +40,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.case import Case, Document, Outcome, format_ratio
+from benchmarks.case import Document, Outcome, format_ratio
 from benchmarks.context import RunContext
 from benchmarks.load import (
     REQUEST_TIMEOUT_SECONDS,
@@ -428,17 +428,3 @@ def plot(document: Document, path: Path) -> None:
         axis_label="latency in ms, p50 of the measured exports (this machine)",
         value_labels=texts,
     )
-
-
-CASE = Case(
-    name="background",
-    title="An export: queued vs built in the request",
-    question="How long does one client wait for an export that is queued, against one built "
-    "in the request?",
-    target="reported: no bound; every queued export must finish, with the same CSV",
-    routes=ROUTES,
-    apps=(APP,),
-    run=run,
-    table=table,
-    plot=plot,
-)

@@ -15,7 +15,7 @@ import statistics
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from benchmarks.case import Case, Outcome, ratio_outcome
+from benchmarks.case import Outcome, ratio_outcome
 from benchmarks.context import RunContext
 from benchmarks.load import BenchmarkError, LoadGenerator, Sample, Target, compare
 from benchmarks.stages import Stage
@@ -114,14 +114,3 @@ def run(context: RunContext, stage: Stage) -> Outcome:
         extra={"slow_connections": SLOW_CONNECTIONS, "slow_requests_per_second": slow_rates},
         load=load,
     )
-
-
-CASE = Case(
-    name="blocking",
-    title="A blocking call in async code",
-    question="What does a blocking call in `async def` do to the other requests of its worker?",
-    target=f"blocking / in a thread ≥ {MINIMUM:g}x at p99: one blocking call holds up everyone",
-    routes=(),
-    apps=(APP,),
-    run=run,
-)

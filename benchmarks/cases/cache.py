@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 import httpx
 
-from benchmarks.case import Case, Outcome, ratio_outcome
+from benchmarks.case import Outcome, ratio_outcome
 from benchmarks.context import RunContext
 from benchmarks.load import BenchmarkError, Target, compare
 from benchmarks.owners import make_owner, same_json
@@ -119,13 +119,3 @@ def _counted_note(counted: Mapping[str, float | None]) -> str:
 
 def _listed(statements: list[str]) -> str:
     return "; ".join(gist(statement) for statement in statements)
-
-
-CASE = Case(
-    name="cache",
-    title="A hot read, cached vs not",
-    question="How much does the cache add to the stage's hot read, the project summaries?",
-    target=f"cache on / off ≥ {MINIMUM:g}x",
-    routes=ROUTES,
-    run=run,
-)

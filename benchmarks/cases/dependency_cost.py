@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from benchmarks import APPS
-from benchmarks.case import Case, Document, Outcome
+from benchmarks.case import Document, Outcome
 from benchmarks.context import RunContext
 from benchmarks.plots import bar_chart
 from benchmarks.report import notes_and_footer
@@ -83,16 +83,3 @@ def plot(document: Document, path: Path) -> None:
         axis_label="CPU time added to one request in µs, in one process (this machine)",
         value_labels=[f"{added[name]:,.0f} µs" for name in names],
     )
-
-
-CASE = Case(
-    name="dependency_cost",
-    title="What a dependency costs",
-    question="How much CPU does FastAPI spend per request resolving each kind of dependency?",
-    target="shown, no target",
-    routes=(),
-    apps=("dependency_cost", "profile_request"),
-    run=run,
-    table=table,
-    plot=plot,
-)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import APPS, EXAMPLES
-from benchmarks.case import Case, Document, Outcome, format_ratio
+from benchmarks.case import Document, Outcome, format_ratio
 from benchmarks.context import RunContext
 from benchmarks.profiles import plot_cpu, profile_rows
 from benchmarks.report import notes_and_footer
@@ -102,16 +102,3 @@ def plot(document: Document, path: Path) -> None:
         title=f"{document['title']}: bare / stage {document['headline']}",
         axis_label="CPU time of one GET /health in µs, in one process (this machine)",
     )
-
-
-CASE = Case(
-    name="edge_profile",
-    title="Where a cheap request's time goes, before and after",
-    question="Which parts of the code does a GET /health spend its CPU in, in 07 and now?",
-    target="the profile is shown; the edge's target is `health`'s",
-    routes=("GET /health",),
-    apps=("bare_health", "profile_health", "profile_request"),
-    run=run,
-    table=table,
-    plot=plot,
-)

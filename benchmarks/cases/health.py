@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import httpx
 
-from benchmarks.case import Case, Outcome, ratio_outcome
+from benchmarks.case import Outcome, ratio_outcome
 from benchmarks.context import RunContext
 from benchmarks.load import BenchmarkError, Target, compare
 from benchmarks.stages import Stage
@@ -49,15 +49,3 @@ def _response_headers(url: str) -> list[str]:
     if response.status_code != 200 or response.json() != {"status": "ok"}:
         raise BenchmarkError(f"{url}{PATH} answered {response.status_code}: {response.text}")
     return sorted(response.headers.keys())
-
-
-CASE = Case(
-    name="health",
-    title="Health check through the whole edge",
-    question="What does the stage's edge cost on its cheapest route?",
-    target=f"stage / bare ≥ {MINIMUM}x",
-    routes=(f"GET {PATH}",),
-    apps=("bare_health",),
-    run=run,
-    in_smoke=True,
-)

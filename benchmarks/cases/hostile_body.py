@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from benchmarks.case import Case, Document, Outcome
+from benchmarks.case import Document, Outcome
 from benchmarks.context import MAX_BODY_SIZE, RunContext
 from benchmarks.load import BenchmarkError, on_a_thread, percentile
 from benchmarks.plots import bar_chart
@@ -243,15 +243,3 @@ def plot(document: Document, path: Path) -> None:
         ],
         log_scale=True,
     )
-
-
-CASE = Case(
-    name="hostile_body",
-    title="Worst bodies under the size limit",
-    question="Can one request of at most 1 MiB make the service slow for everyone?",
-    target="answered in milliseconds (under 100 ms), with an answer under 64 KiB",
-    routes=(f"POST {ROUTE}", "GET /health"),
-    run=run,
-    table=table,
-    plot=plot,
-)

@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import APPS
-from benchmarks.case import Case, Document, Outcome, format_ratio
+from benchmarks.case import Document, Outcome, format_ratio
 from benchmarks.context import RunContext
 from benchmarks.load import BenchmarkError
-from benchmarks.owners import TASK_LIST_ROUTES, fill_project
+from benchmarks.owners import fill_project
 from benchmarks.profiles import microseconds, plot_cpu, profile_rows
 from benchmarks.report import notes_and_footer
 from benchmarks.stages import Stage, script_report
@@ -156,16 +156,3 @@ def plot(document: Document, path: Path) -> None:
         title=f"{document['title']}: one function / stage {document['headline']}",
         axis_label="CPU time of one list of 100 tasks in µs, in one process (this machine)",
     )
-
-
-CASE = Case(
-    name="list_profile",
-    title="Where a real read's time goes",
-    question="Which parts of the code does the list of 100 tasks spend its CPU in?",
-    target="the profile is shown; the structure's target is `task_list`'s",
-    routes=TASK_LIST_ROUTES,
-    apps=(BARE, "profile_request"),
-    run=run,
-    table=table,
-    plot=plot,
-)

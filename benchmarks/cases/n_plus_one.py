@@ -17,7 +17,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from benchmarks.case import Case, Document, Outcome, format_ratio
+from benchmarks.case import Document, Outcome, format_ratio
 from benchmarks.context import RunContext
 from benchmarks.load import LoadSettings, Target, compare
 from benchmarks.owners import Owner, make_owner, same_json
@@ -224,16 +224,3 @@ def plot(document: Document, path: Path) -> None:
         axis_label="requests/s, median of the rounds (this machine)",
         value_labels=texts,
     )
-
-
-CASE = Case(
-    name="n_plus_one",
-    title="Summaries: N+1 queries vs one",
-    question="What do one query per project cost against one query for the whole page?",
-    target="the stage's statements per request are the same at every owner's size and page",
-    routes=ROUTES,
-    apps=(APP,),
-    run=run,
-    table=table,
-    plot=plot,
-)

@@ -10,7 +10,7 @@ the setting exists for the log's reader.
 
 from __future__ import annotations
 
-from benchmarks.case import Case, Outcome, ratio_outcome
+from benchmarks.case import Outcome, ratio_outcome
 from benchmarks.context import RunContext
 from benchmarks.load import BenchmarkError, Target, compare
 from benchmarks.stages import ENV_PREFIX, Stage
@@ -39,13 +39,3 @@ def run(context: RunContext, stage: Stage) -> Outcome:
         " calls the logger, at DEBUG, which drops the line."
     )
     return ratio_outcome(comparison, label="dropped / written", notes=(note,))
-
-
-CASE = Case(
-    name="probe_access",
-    title="Probes' access lines dropped",
-    question="What does dropping the probes' access lines save on GET /health?",
-    target="shown, no target",
-    routes=(f"GET {PATH}",),
-    run=run,
-)

@@ -13,10 +13,10 @@ import json
 
 import httpx
 
-from benchmarks.case import Case, Outcome, ratio_outcome
+from benchmarks.case import Outcome, ratio_outcome
 from benchmarks.context import RunContext
 from benchmarks.load import BenchmarkError, Target, compare
-from benchmarks.owners import TASK_LIST_ROUTES, expect, fill_project
+from benchmarks.owners import expect, fill_project
 from benchmarks.sql import gist, statements_of
 from benchmarks.stages import Stage
 
@@ -104,14 +104,3 @@ def _same_statements(
             f"stage: {staged_statements}\nbare:  {bare_statements}"
         )
     return staged_statements
-
-
-CASE = Case(
-    name="task_list",
-    title="Authenticated list of 100 tasks",
-    question="What does the structure cost on a real read, against one function doing the same?",
-    target=f"stage / one function ≥ {MINIMUM}x (the structure costs at most 10%)",
-    routes=TASK_LIST_ROUTES,
-    apps=("bare_task_list",),
-    run=run,
-)

@@ -26,10 +26,10 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.case import Case, Outcome, ratio_outcome
+from benchmarks.case import Outcome, ratio_outcome
 from benchmarks.context import RunContext
 from benchmarks.load import BenchmarkError, Target, compare
-from benchmarks.owners import TASK_LIST_ROUTES, expect, fill_project
+from benchmarks.owners import expect, fill_project
 from benchmarks.sql import gist, statements_of
 from benchmarks.stages import Stage, uv_environment
 from guide_kit.process import run as run_command
@@ -158,14 +158,3 @@ def _template_statements(
     logged = context.app_server(stage, "template_task_list", "template-style, SQL logged", echo)
     with context.serve(logged) as (server,):
         return statements_of(server, path, headers)
-
-
-CASE = Case(
-    name="template_list",
-    title="The list of 100 tasks, against the template's way",
-    question="How much faster is the guide's keyset list than a sync count + offset list?",
-    target=f"stage / template-style ≥ {MINIMUM}x",
-    routes=TASK_LIST_ROUTES,
-    apps=("template_task_list",),
-    run=run,
-)

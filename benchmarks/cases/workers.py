@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
-from benchmarks.case import Case, Outcome, ratio_outcome
+from benchmarks.case import Outcome, ratio_outcome
 from benchmarks.context import RunContext
 from benchmarks.load import Target, compare, on_a_thread
 from benchmarks.stages import Stage
@@ -108,13 +108,3 @@ def run(context: RunContext, stage: Stage) -> Outcome:
         notes=(note,),
         extra={"busiest_worker_shares": [round(share, 3) for share in split.shares]},
     )
-
-
-CASE = Case(
-    name="workers",
-    title="Two workers vs one",
-    question="How much does a second uvicorn worker add on this machine?",
-    target=f"2 workers / 1 ≥ {MINIMUM}x on 2 cores",
-    routes=(f"GET {PATH}",),
-    run=run,
-)
