@@ -1,8 +1,9 @@
 """What a benchmark case is: what it needs, how it runs, how its results are shown.
 
 A case measures in its own module in `benchmarks/cases/` (its `run`) and is declared, with its
-question and target, in the registry, `benchmarks/cases/__init__.py`. Most cases compare two targets with `load.compare` and return
-`ratio_outcome(...)`; they then get the standard table and plot for free.
+question and target, in the registry, `benchmarks/cases/__init__.py`. Most cases compare two
+targets with `load.compare` and return `ratio_outcome(...)`; they then get the standard table
+and plot for free.
 """
 
 from __future__ import annotations
