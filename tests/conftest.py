@@ -106,11 +106,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Start the longest tests first, so that no long test starts last and runs alone.
 
     pytest-xdist hands tests to its workers in this order. The stages' own suites (the newest,
-    largest one first) alternate with LONG_TESTS: the newest stage's suite, the walk of the
-    site, the next stage's suite, the how-to recipes, and so on. Each of the first four takes
-    half a minute or more; started one after another, the last of them would end with the
-    other worker idle (a measured 15 seconds, when the walk and the recipes ran in turn after
-    every stage's suite).
+    largest one first) alternate with LONG_TESTS: the first part of the newest stage's suite,
+    the walk of the site, its second part, the how-to recipes, and so on, with the suite of any
+    older stage that runs in between. Each of the first four takes half a minute or more;
+    started one after another, the last of them would end with the other worker idle (a
+    measured 15 seconds, when the walk and the recipes ran in turn after every stage's suite).
     """
 
     def rank(item: pytest.Item) -> tuple[int, int]:
@@ -119,7 +119,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             stage = item.callspec.params["stage"]  # type: ignore[attr-defined]
             # How many stages older than the newest: 0 for the newest, 1 for the one before...
             age = NEWEST_NUMBER - int(stage.name[:2]) if isinstance(stage, Path) else 0
-            return (0, 2 * age)
+            # The newest stage runs in two parts (test_stages.py): the second takes the next slot.
+            second_part = item.callspec.params.get("part") == "rest"  # type: ignore[attr-defined]
+            return (0, 2 * (age + second_part))
         if name in LONG_TESTS:
             return (0, 2 * LONG_TESTS.index(name) + 1)
         if item.nodeid.startswith("tests/test_site_browser.py"):

@@ -94,6 +94,12 @@ def summarise(stage_name: str, output: str) -> str:
 OLDER_STAGE_KEYWORDS = "not (test_api and postgresql)"
 
 
+# The newest stage's suite runs on every run, and it is the run's longest test: the kit runs it
+# in two parts, which the two workers can take at the same time. One part is its API tests (three
+# fifths of its time), the other the rest of its tests; the second leaves out the first's folder.
+NEWEST_PARTS = {"api": ("tests/test_api",), "rest": ("--ignore=tests/test_api",)}
+
+
 def kit_selection(stage: Path) -> list[str]:
     """Return the options that pick what the kit runs of a stage's suite: all of the newest's.
 
@@ -105,23 +111,44 @@ def kit_selection(stage: Path) -> list[str]:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Give test_stage_suite the stages whose suites this run must run (see conftest.py)."""
+    """Give test_stage_suite the stages whose suites this run must run (see conftest.py), the
+    newest in its parts."""
     if metafunc.definition.originalname == "test_stage_suite":
         to_run, _recorded = stage_runs_needed(metafunc.config)
-        metafunc.parametrize("stage", [pytest.param(s, id=s.name) for s in to_run])
+        cases = [
+            pytest.param(stage, part, id=f"{stage.name}-{part}" if part else stage.name)
+            for stage in to_run
+            for part in (NEWEST_PARTS if stage == NEWEST else [""])
+        ]
+        metafunc.parametrize(("stage", "part"), cases)
 
 
 def test_stage_suite(
     stage: Path,
+    part: str,
     stage_copy: Callable[[Path], Path],
     record_property: Callable[[str, object], None],
 ) -> None:
-    result = run_stage_suite(stage_copy(stage), "-v", *kit_selection(stage), one_process=True)
+    name = f"{stage.name} ({part})" if part else stage.name
+    paths = NEWEST_PARTS.get(part, ())
+    result = run_stage_suite(
+        stage_copy(stage), "-v", *kit_selection(stage), *paths, one_process=True
+    )
 
     output = result.stdout + result.stderr
-    record_property(STAGE_REPORT_KEY, summarise(stage.name, result.stdout))
-    assert result.returncode == 0, f"the suite of {stage.name} failed:\n{output}"
-    assert re.search(r"\b\d+ passed\b", output), f"{stage.name} ran no test:\n{output}"
+    record_property(STAGE_REPORT_KEY, summarise(name, result.stdout))
+    assert result.returncode == 0, f"the suite of {name} failed:\n{output}"
+    assert re.search(r"\b\d+ passed\b", output), f"{name} ran no test:\n{output}"
+
+
+def test_the_newest_stages_parts_make_its_whole_suite() -> None:
+    """Each test of the newest stage is in one part, and only one."""
+    [api], [rest] = NEWEST_PARTS.values()
+    folder = api.removeprefix("tests/")
+
+    assert rest == f"--ignore={api}"
+    assert (NEWEST / api).is_dir(), f"{NEWEST.name} has no {api}/"
+    assert list((NEWEST / "tests").glob(f"{folder}/test_*.py")), f"{api}/ holds no tests"
 
 
 @pytest.mark.parametrize("check", STAGE_CHECKS)
