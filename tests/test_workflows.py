@@ -133,6 +133,17 @@ def test_ci_script_runs_the_readme_test_command() -> None:
     )
 
 
+def test_ci_runs_every_stages_suite_on_each_python() -> None:
+    """Locally, an unchanged older stage's suite is left to its recorded run, made with one
+    Python (conftest.py); CI's test job runs them all, on each version it tests."""
+    workflow = yaml.safe_load((WORKFLOWS_DIR / "ci.yml").read_text(encoding="utf-8"))
+    job = workflow["jobs"]["test"]
+    commands = [step["run"] for step in job["steps"] if "pytest" in step.get("run", "")]
+
+    assert commands == ["uv run pytest --every-stage"]
+    assert len(job["strategy"]["matrix"]["python-version"]) > 1
+
+
 def test_ci_runs_every_stage_with_nothing_installed() -> None:
     """A reader's first run of a copied stage has no PostgreSQL and no Redis: CI does it too.
 
