@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -80,11 +81,16 @@ def stage_runs_needed(config: pytest.Config) -> tuple[list[Path], dict[str, str]
     An older stage whose lesson files are those of its recorded whole run (coverage-results/,
     which CI's coverage job makes again on each push) runs only with `--every-stage`.
     """
-    every_stage = bool(config.getoption("every_stage"))
+    return _stage_runs(every_stage=bool(config.getoption("every_stage")))
+
+
+@cache  # asked at collection and again for the summary: each stage's files are hashed once
+def _stage_runs(*, every_stage: bool) -> tuple[list[Path], dict[str, str]]:
+    stages = stage_dirs()
     to_run: list[Path] = []
     recorded: dict[str, str] = {}
-    for stage in stage_dirs():
-        always = every_stage or stage.name in SCAFFOLDED or int(stage.name[:2]) == NEWEST_NUMBER
+    for stage in stages:
+        always = every_stage or stage == stages[-1] or stage.name in SCAFFOLDED
         record = None if always else standing_record(stage)
         if record is None:
             to_run.append(stage)

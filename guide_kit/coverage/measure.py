@@ -52,10 +52,13 @@ def stage_code_fingerprint(stage: Path) -> str:
     )
 
 
+# The servers that the suites test against besides SQLite, and the variable that names each.
+SERVICE_VARIABLES = {"PostgreSQL": "TEST_DATABASE_URL", "Redis": "TEST_REDIS_URL"}
+
+
 def services() -> list[str]:
     """Name the servers that the suites test against besides SQLite, from the environment."""
-    named = {"PostgreSQL": "TEST_DATABASE_URL", "Redis": "TEST_REDIS_URL"}
-    return [name for name, variable in named.items() if os.environ.get(variable)]
+    return [name for name, variable in SERVICE_VARIABLES.items() if os.environ.get(variable)]
 
 
 def measure(stage: Path, workdir: Path) -> dict[str, Any]:

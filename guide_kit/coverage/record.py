@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from guide_kit.coverage.measure import SERVICE_VARIABLES
 from guide_kit.coverage.results import COMMAND, RESULTS, read_results
 from guide_kit.stage import content_fingerprint
 
-# A record stands for a run of the kit's only when the servers that the kit requires were there.
-REQUIRED_SERVICES = frozenset({"PostgreSQL", "Redis"})
+# A record stands for a run of the kit's only when every server that the suites use was there.
+REQUIRED_SERVICES = frozenset(SERVICE_VARIABLES)
 
 
 def standing_record(stage: Path, results_dir: Path = RESULTS) -> str | None:
