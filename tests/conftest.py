@@ -74,7 +74,8 @@ SCAFFOLDED = {"02-settings": "early_api", "09-production": "acme_api"}
 
 
 def stage_runs_needed(config: pytest.Config) -> tuple[list[Path], dict[str, str]]:
-    """Return the stages whose suites this run must run, and why each other one need not.
+    """Return the stages whose suites and checks this run must run, and why each other one
+    need not (test_stages.py's RECORDED_TESTS are those it stands for).
 
     The newest stage always runs: readers copy it, and the how-to recipes build on it. So do
     the scaffolded ones: their copies come from the scaffold command, which no record ran.

@@ -13,8 +13,8 @@ from pytest_examples import EvalExample, find_examples
 
 from guide_kit import anchors
 from guide_kit.coverage.check import coverage_problems, gate_problems
-from guide_kit.coverage.measure import stage_code_fingerprint
-from guide_kit.coverage.record import standing_record
+from guide_kit.coverage.measure import checks_passed, stage_code_fingerprint
+from guide_kit.coverage.record import REQUIRED_CHECKS, standing_record
 from guide_kit.coverage.render import write_results
 from guide_kit.coverage.results import FLOOR, RESULTS_FILE, TABLE_FILE
 from guide_kit.dependencies import stage_dependency_problems
@@ -214,6 +214,16 @@ def test_a_ruff_violation_inside_a_stage_fails(tmp_path: Path) -> None:
 
     assert result.returncode != 0
     assert "F401" in result.stdout
+
+
+def test_a_record_names_only_the_checks_that_passed(tmp_path: Path) -> None:
+    stage = copy_stage(FIRST_STAGE, tmp_path)
+    app = stage / "fast_api_template" / "app.py"
+    # An app that cannot start, for `fastapi run`, then an unused import, for ruff.
+    broken = '\n\nraise RuntimeError("no start")\nimport os\n'
+    app.write_text(app.read_text(encoding="utf-8") + broken, encoding="utf-8")
+
+    assert checks_passed(stage) == ["ruff-format"]
 
 
 def test_an_import_against_the_layers_fails(tmp_path: Path) -> None:
@@ -517,10 +527,14 @@ fail_under = 90
 
 
 def measured_stage(
-    tmp_path: Path, lines: int, branches: int, services: tuple[str, ...] = ()
+    tmp_path: Path,
+    lines: int,
+    branches: int,
+    services: tuple[str, ...] = (),
+    checks: frozenset[str] = REQUIRED_CHECKS,
 ) -> tuple[Path, Path]:
     """A stage, and results that say its tests ran `lines` of 100 lines, `branches` of 100,
-    with `services`."""
+    with `services`, and that `checks` passed."""
     stage = tmp_path / "examples" / "01-hello"
     (stage / "fast_api_template").mkdir(parents=True)
     (stage / "fast_api_template" / "app.py").write_text(COVERED_MODULE)
@@ -534,6 +548,7 @@ def measured_stage(
         "date": "2026-01-01",
         "python": "3.11.7",
         "services": list(services),
+        "checks_passed": sorted(checks),
     }
     results = {"floor": FLOOR, "stages": {stage.name: entry}}
     write_results(results, tmp_path / "results", tmp_path / "assets")
@@ -604,7 +619,8 @@ def test_a_recorded_run_stands_for_a_stage_whose_files_are_unchanged(tmp_path: P
     record = standing_record(stage, results)
 
     assert record is not None
-    assert "run of 2026-01-01, 3 passed with PostgreSQL and Redis at hand" in record
+    assert "run of 2026-01-01: its whole suite, 3 passed with PostgreSQL and Redis" in record
+    assert "its ruff and `fastapi run` checks passed" in record
     assert "`uv run python scripts/coverage_report.py --only 01-hello`" in record
 
 
@@ -632,6 +648,17 @@ def test_a_run_recorded_without_both_servers_does_not_stand(
     tmp_path: Path, services: tuple[str, ...]
 ) -> None:
     stage, results = measured_stage(tmp_path, lines=100, branches=100, services=services)
+
+    assert standing_record(stage, results) is None
+
+
+@pytest.mark.parametrize("failed", sorted(REQUIRED_CHECKS))
+def test_a_run_recorded_with_a_check_that_failed_does_not_stand(
+    tmp_path: Path, failed: str
+) -> None:
+    stage, results = measured_stage(
+        tmp_path, 100, 100, services=BOTH_SERVICES, checks=REQUIRED_CHECKS - {failed}
+    )
 
     assert standing_record(stage, results) is None
 

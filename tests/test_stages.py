@@ -2,29 +2,28 @@
 
 A stage's checks run in its own environment, made by uv from the stage's own lock file, exactly
 as for a reader who copied it. The checks of one stage share one copy, whichever worker runs
-them.
+them. An older stage whose files are those of its recorded run, in which its suite, ruff and
+`fastapi run` passed, is left to that record (conftest.py); mypy and the import layers, which
+run from our environment, check every stage on every run.
 """
 
 from __future__ import annotations
 
 import ast
 import re
-import subprocess
-import time
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 import pytest
 
 from conftest import LONG_TESTS, SCAFFOLDED, STAGE_REPORT_KEY, stage_runs_needed
 from guide_kit.dependencies import stage_dependency_problems
 from guide_kit.lock import file_lock
 from guide_kit.paths import ROOT
-from guide_kit.ports import free_port
 from guide_kit.process import run_tool
 from guide_kit.scaffold import ANSWERS, scaffold
+from guide_kit.serve import STAGE_PREFIX, health_under_fastapi_run
 from guide_kit.stage import (
     STAGE_CHECKS,
     copy_stage,
@@ -32,12 +31,9 @@ from guide_kit.stage import (
     run_stage_mypy,
     run_stage_suite,
     stage_dirs,
-    stage_environment,
-    uv_binary,
 )
 
 _RESULT_LINE = re.compile(r"^(?P<test>\S+::\S+) (?P<outcome>PASSED|FAILED|SKIPPED|ERROR|XFAIL)")
-STAGES = [pytest.param(s, id=s.name) for s in stage_dirs()]
 NEWEST = stage_dirs()[-1]
 
 
@@ -71,7 +67,7 @@ def env_prefix(copy: Path) -> str:
     """The settings' prefix of a copied stage: the stages', or the scaffolded service's own."""
     answers = copy / ANSWERS
     if not answers.is_file():
-        return "FAST_API_TEMPLATE_"
+        return STAGE_PREFIX
     return f"{tomllib.loads(answers.read_text(encoding='utf-8'))['package'].upper()}_"
 
 
@@ -111,17 +107,30 @@ def kit_selection(stage: Path) -> list[str]:
     return ["-m", "not slow" if slow_tests(stage) else "", "-k", OLDER_STAGE_KEYWORDS]
 
 
+# The tests of a stage that its record stands for, while it stands (conftest.py).
+RECORDED_TESTS = (
+    "test_stage_suite",
+    "test_stage_check",
+    "test_stage_serves_with_fastapi_run",
+)
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Give test_stage_suite the stages whose suites this run must run (see conftest.py), the
-    newest in its parts."""
-    if metafunc.definition.originalname == "test_stage_suite":
-        to_run, _recorded = stage_runs_needed(metafunc.config)
+    """Give the tests of RECORDED_TESTS the stages that this run must run (see conftest.py),
+    the newest stage's suite in its parts."""
+    name = metafunc.definition.originalname
+    if name not in RECORDED_TESTS:
+        return
+    to_run, _recorded = stage_runs_needed(metafunc.config)
+    if name == "test_stage_suite":
         cases = [
             pytest.param(stage, part, id=f"{stage.name}-{part}" if part else stage.name)
             for stage in to_run
             for part in (NEWEST_PARTS if stage == NEWEST else [""])
         ]
         metafunc.parametrize(("stage", "part"), cases)
+    else:
+        metafunc.parametrize("stage", [pytest.param(s, id=s.name) for s in to_run])
 
 
 def test_stage_suite(
@@ -153,7 +162,6 @@ def test_the_newest_stages_parts_make_its_whole_suite() -> None:
 
 
 @pytest.mark.parametrize("check", STAGE_CHECKS)
-@pytest.mark.parametrize("stage", STAGES)
 def test_stage_check(stage: Path, check: str, stage_copy: Callable[[Path], Path]) -> None:
     result = run_in_stage(stage_copy(stage), *STAGE_CHECKS[check])
 
@@ -162,33 +170,11 @@ def test_stage_check(stage: Path, check: str, stage_copy: Callable[[Path], Path]
     )
 
 
-def wait_for_health(url: str, server: subprocess.Popen[str], deadline: float) -> httpx.Response:
-    """Poll `url` until the server answers, exits, or the deadline passes."""
-    while True:
-        try:
-            return httpx.get(url, timeout=2)
-        except httpx.TransportError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-
-
-@pytest.mark.parametrize("stage", STAGES)
 def test_stage_serves_with_fastapi_run(stage: Path, stage_copy: Callable[[Path], Path]) -> None:
     """`fastapi run` (what `fastapi dev` runs, without the reloader) serves the stage."""
-    copy, port = stage_copy(stage), free_port()
-    command = [uv_binary(), "run", "--locked", "--quiet", "fastapi", "run", "--port", str(port)]
-    env = stage_environment() | {f"{env_prefix(copy)}ENV": "dev"}
-    with subprocess.Popen(
-        command, cwd=copy, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    ) as server:
-        try:
-            response = wait_for_health(
-                f"http://127.0.0.1:{port}/health", server, time.monotonic() + 60
-            )
-        finally:
-            server.terminate()
-            output, _ = server.communicate(timeout=30)
+    copy = stage_copy(stage)
+    response, output = health_under_fastapi_run(copy, env_prefix(copy))
+
     assert response.status_code == 200, output
     assert response.json()["status"] == "ok", output
 

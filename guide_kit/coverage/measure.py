@@ -10,8 +10,10 @@ files, read without their docstrings and comments, and the settings of `pyprojec
 a reworded comment or a page's section marker leaves the figures current.
 
 A figure is also the record of a whole passing run of the stage's suite, slow tests included:
-only a suite that passed gets one. It keeps the content fingerprint of every lesson file that
-ran, so that the kit's own test run can tell a stage that has not changed at all since
+only a suite that passed gets one. In the same copy, the checks that the kit runs on every
+stage besides its suite run too (ruff, `ruff format --check`, `fastapi run`), and the figure
+names those that passed. It keeps the content fingerprint of every lesson file that ran, so
+that the kit's own test run can tell a stage that has not changed at all since
 (`guide_kit.coverage.record`).
 """
 
@@ -24,11 +26,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
+
+from guide_kit.serve import FASTAPI_RUN, health_under_fastapi_run, is_healthy
 from guide_kit.stage import (
+    STAGE_CHECKS,
     code_fingerprint,
     content_fingerprint,
     copy_stage,
     lesson_files,
+    run_in_stage,
     run_stage_suite,
     stage_python,
 )
@@ -61,6 +68,20 @@ def services() -> list[str]:
     return [name for name, variable in SERVICE_VARIABLES.items() if os.environ.get(variable)]
 
 
+def checks_passed(copy: Path) -> list[str]:
+    """Run the kit's checks of a stage besides its suite in a copy; name those that passed."""
+    passed = [
+        name
+        for name, command in STAGE_CHECKS.items()
+        if run_in_stage(copy, *command).returncode == 0
+    ]
+    try:
+        response, _output = health_under_fastapi_run(copy)
+    except httpx.TransportError:
+        return passed
+    return [*passed, FASTAPI_RUN] if is_healthy(response) else passed
+
+
 def measure(stage: Path, workdir: Path) -> dict[str, Any]:
     """Run a stage's own suite once under coverage, in a copy, and return its figures."""
     copy = copy_stage(stage, workdir)
@@ -86,6 +107,7 @@ def measure(stage: Path, workdir: Path) -> dict[str, Any]:
         "stage": stage.name,
         "fingerprint": stage_code_fingerprint(copy),
         "lesson_fingerprint": content_fingerprint(copy),
+        "checks_passed": checks_passed(copy),
         "lines": {"covered": totals["covered_lines"], "total": totals["num_statements"]},
         "branches": {"covered": totals["covered_branches"], "total": totals["num_branches"]},
         "tests_passed": int(passed[-1]) if passed else 0,
